@@ -1,0 +1,54 @@
+//! The hyperbolic tangent.
+
+use dendrite_tensor::Matrix;
+
+use crate::layer::no_params;
+use crate::pointwise::Pointwise;
+use crate::{Layer, Mode, Result};
+
+/// Tanh: `y = tanh(x)`; gradient `d · (1 − y²)`.
+#[derive(Debug, Clone, Default)]
+pub struct Tanh {
+    buf: Pointwise,
+}
+
+impl Tanh {
+    /// A new tanh activation.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+no_params!(Tanh);
+
+impl Layer for Tanh {
+    fn kind(&self) -> &'static str {
+        "Tanh"
+    }
+
+    fn output_width(&self, input_width: usize) -> Result<usize> {
+        Ok(input_width)
+    }
+
+    fn forward(&mut self, input: &Matrix, _mode: Mode) -> Result<&Matrix> {
+        Ok(self.buf.forward(input, f32::tanh))
+    }
+
+    fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
+        self.buf.backward("Tanh", dvalues, |y, d| d * (1.0 - y * y))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::check_layer;
+
+    #[test]
+    fn gradient_check() -> Result<(), Box<dyn std::error::Error>> {
+        let x = Matrix::from_fn(3, 4, |i, j| (i as f32 - j as f32) * 0.5);
+        check_layer(&mut Tanh::new(), &x, Mode::Train, Default::default())?;
+        Ok(())
+    }
+}

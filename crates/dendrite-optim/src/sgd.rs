@@ -1,0 +1,160 @@
+//! Stochastic gradient descent with optional momentum.
+
+use dendrite_tensor::{Matrix, Parameterized};
+
+use crate::optimizer::Core;
+use crate::schedule::validate;
+use crate::{Error, LrSchedule, Optimizer, Result};
+
+/// Settings of [`Sgd`], with the book's defaults (learning rate 1.0, no decay, no momentum).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SgdConfig {
+    /// The base learning rate.
+    pub learning_rate: f64,
+    /// Inverse-time decay: `lr_t = lr / (1 + decay · t)`.
+    pub decay: f64,
+    /// The momentum factor, in `[0, 1)`.
+    pub momentum: f64,
+}
+
+impl Default for SgdConfig {
+    fn default() -> Self {
+        Self { learning_rate: 1.0, decay: 0.0, momentum: 0.0 }
+    }
+}
+
+#[derive(Debug)]
+enum Variant {
+    Plain(Core<()>),
+    Momentum(Core<Matrix>),
+}
+
+/// SGD: `w ← w − lr·g`; with momentum `μ`, `u ← μ·u − lr·g`, `w ← w + u`.
+///
+/// # Example
+/// ```
+/// use dendrite_optim::{Optimizer, Sgd, SgdConfig};
+/// use dendrite_tensor::{Matrix, Param};
+/// # fn main() -> dendrite_optim::Result<()> {
+/// let mut w = Param::new("weight", Matrix::from_element(1, 1, 1.0));
+/// w.grad[0] = 0.5;
+/// let mut sgd = Sgd::new(SgdConfig { learning_rate: 0.1, ..SgdConfig::default() })?;
+/// sgd.step(&mut w)?;
+/// assert_eq!(w.value[0], 0.95);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Sgd {
+    config: SgdConfig,
+    core: Variant,
+}
+
+const NAME: &str = "SGD";
+
+impl Sgd {
+    /// An SGD optimizer.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a non-positive learning rate, a negative decay or a
+    /// momentum outside `[0, 1)`.
+    pub fn new(config: SgdConfig) -> Result<Self> {
+        validate(NAME, config.learning_rate, config.decay)?;
+        if !(0.0..1.0).contains(&config.momentum) {
+            return Err(Error::InvalidConfig {
+                optimizer: NAME,
+                reason: format!("momentum must lie in [0, 1), got {}", config.momentum),
+            });
+        }
+        let core = if config.momentum == 0.0 {
+            Variant::Plain(Core::new(NAME, config.learning_rate, config.decay))
+        } else {
+            Variant::Momentum(Core::new(NAME, config.learning_rate, config.decay))
+        };
+        Ok(Self { config, core })
+    }
+
+    /// Replaces the inverse-time decay with another schedule.
+    #[must_use]
+    pub fn with_schedule(mut self, schedule: Box<dyn LrSchedule>) -> Self {
+        match &mut self.core {
+            Variant::Plain(c) => c.set_schedule(schedule),
+            Variant::Momentum(c) => c.set_schedule(schedule),
+        }
+        self
+    }
+
+    /// The settings.
+    #[must_use]
+    pub fn config(&self) -> &SgdConfig {
+        &self.config
+    }
+}
+
+impl Optimizer for Sgd {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn step(&mut self, params: &mut dyn Parameterized) -> Result<()> {
+        let momentum = self.config.momentum as f32;
+        match &mut self.core {
+            Variant::Plain(core) => core.step(params, |p, (), lr, _| {
+                let lr = lr as f32;
+                for (w, &g) in p.value.iter_mut().zip(p.grad.iter()) {
+                    *w -= lr * g;
+                }
+            }),
+            Variant::Momentum(core) => core.step(params, |p, u, lr, _| {
+                let lr = lr as f32;
+                for ((w, &g), u) in p.value.iter_mut().zip(p.grad.iter()).zip(u.iter_mut()) {
+                    *u = momentum * *u - lr * g;
+                    *w += *u;
+                }
+            }),
+        }
+    }
+
+    fn learning_rate(&self) -> f64 {
+        match &self.core {
+            Variant::Plain(c) => c.learning_rate(),
+            Variant::Momentum(c) => c.learning_rate(),
+        }
+    }
+
+    fn iterations(&self) -> u64 {
+        match &self.core {
+            Variant::Plain(c) => c.iterations(),
+            Variant::Momentum(c) => c.iterations(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dendrite_tensor::Param;
+
+    use super::*;
+
+    #[test]
+    fn rejects_bad_settings() {
+        assert!(Sgd::new(SgdConfig { learning_rate: 0.0, ..SgdConfig::default() }).is_err());
+        assert!(Sgd::new(SgdConfig { decay: -1.0, ..SgdConfig::default() }).is_err());
+        assert!(Sgd::new(SgdConfig { momentum: 1.0, ..SgdConfig::default() }).is_err());
+    }
+
+    #[test]
+    fn a_changed_parameter_shape_is_an_error() -> Result<()> {
+        let mut sgd = Sgd::new(SgdConfig { momentum: 0.9, ..SgdConfig::default() })?;
+        let mut p = Param::new("weight", Matrix::zeros(2, 2));
+        sgd.step(&mut p)?;
+        p.value = Matrix::zeros(3, 2);
+        p.grad = Matrix::zeros(3, 2);
+        let err = sgd.step(&mut p).unwrap_err();
+        assert!(matches!(err, Error::StateShapeMismatch { .. }), "{err}");
+        assert_eq!(sgd.iterations(), 1, "a failed step is not counted");
+        p.grad = Matrix::zeros(1, 1);
+        assert!(matches!(sgd.step(&mut p).unwrap_err(), Error::GradientShapeMismatch { .. }));
+        Ok(())
+    }
+}

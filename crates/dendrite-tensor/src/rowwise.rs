@@ -1,0 +1,196 @@
+//! Row-wise operations: softmax, argmax, bias broadcast, column sums.
+//!
+//! Rows are samples. The matrix is column-major, so per-column work (a bias, a column sum) runs
+//! over contiguous memory without an index modulo, and per-row work walks with a stride.
+
+use crate::{Error, Matrix, Result, Shape, resize};
+
+/// Row-wise softmax: `out[i, ·] = exp(x[i, ·] − max x[i, ·]) / Σ exp(…)`.
+///
+/// Subtracting the row maximum keeps `exp` finite for any finite input. `out` is resized to the
+/// input's shape, reusing its buffer.
+///
+/// # Example
+/// ```
+/// use dendrite_tensor::{Matrix, softmax_rows};
+/// let x = Matrix::from_row_slice(1, 3, &[1.0, 2.0, 3.0]);
+/// let mut p = Matrix::zeros(0, 0);
+/// softmax_rows(&x, &mut p);
+/// assert!((p.sum() - 1.0).abs() < 1e-6);
+/// ```
+pub fn softmax_rows(input: &Matrix, out: &mut Matrix) {
+    let (rows, cols) = input.shape();
+    resize(out, rows, cols);
+    let x = input.as_slice();
+    let y = out.as_mut_slice();
+    for i in 0..rows {
+        let mut max = f32::NEG_INFINITY;
+        for j in 0..cols {
+            max = max.max(x[i + j * rows]);
+        }
+        let mut sum = 0.0f32;
+        for j in 0..cols {
+            let e = (x[i + j * rows] - max).exp();
+            y[i + j * rows] = e;
+            sum += e;
+        }
+        let inv = 1.0 / sum;
+        for j in 0..cols {
+            y[i + j * rows] *= inv;
+        }
+    }
+}
+
+/// Gradient of a row-wise softmax: `dx[i] = y[i] ∘ (d[i] − d[i]·y[i])`.
+///
+/// This is the book's Jacobian product `(diag(y) − y·yᵀ)·d` row by row, without forming the
+/// Jacobian. `out` is resized to the output's shape.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] when `output` and `dvalues` differ in shape.
+pub fn softmax_rows_backward(output: &Matrix, dvalues: &Matrix, out: &mut Matrix) -> Result<()> {
+    crate::expect_same_shape("softmax backward", output, dvalues)?;
+    let (rows, cols) = output.shape();
+    resize(out, rows, cols);
+    let (y, d, dx) = (output.as_slice(), dvalues.as_slice(), out.as_mut_slice());
+    for i in 0..rows {
+        let mut dot = 0.0f32;
+        for j in 0..cols {
+            dot += d[i + j * rows] * y[i + j * rows];
+        }
+        for j in 0..cols {
+            let k = i + j * rows;
+            dx[k] = y[k] * (d[k] - dot);
+        }
+    }
+    Ok(())
+}
+
+/// Index of the largest entry of each row (the first one on ties), written into `out`.
+pub fn argmax_rows_into(m: &Matrix, out: &mut Vec<usize>) {
+    let (rows, cols) = m.shape();
+    out.clear();
+    let x = m.as_slice();
+    out.extend((0..rows).map(|i| {
+        let mut best = 0;
+        for j in 1..cols {
+            if x[i + j * rows] > x[i + best * rows] {
+                best = j;
+            }
+        }
+        best
+    }));
+}
+
+/// Index of the largest entry of each row (the first one on ties).
+///
+/// # Example
+/// ```
+/// use dendrite_tensor::{Matrix, argmax_rows};
+/// let m = Matrix::from_row_slice(2, 3, &[0.1, 0.7, 0.2, 0.5, 0.2, 0.3]);
+/// assert_eq!(argmax_rows(&m), vec![1, 0]);
+/// ```
+#[must_use]
+pub fn argmax_rows(m: &Matrix) -> Vec<usize> {
+    let mut out = Vec::with_capacity(m.nrows());
+    argmax_rows_into(m, &mut out);
+    out
+}
+
+fn expect_row(op: &'static str, row: &Matrix, cols: usize) -> Result<()> {
+    if row.nrows() == 1 && row.ncols() == cols {
+        Ok(())
+    } else {
+        Err(Error::ShapeMismatch {
+            op,
+            expected: Shape { rows: 1, cols }.to_string(),
+            got: Shape::of(row).to_string(),
+        })
+    }
+}
+
+/// Adds the row vector `row` (1×cols) to every row of `m`.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] when `row` is not 1×`m.ncols()`.
+pub fn add_row_broadcast(m: &mut Matrix, row: &Matrix) -> Result<()> {
+    expect_row("add_row_broadcast", row, m.ncols())?;
+    for (mut col, &b) in m.column_iter_mut().zip(row.iter()) {
+        col.add_scalar_mut(b);
+    }
+    Ok(())
+}
+
+/// Sums each column of `m` into the row vector `out` (resized to 1×cols).
+///
+/// Eight partial sums per column keep the loop vectorized and the rounding error small.
+pub fn sum_columns(m: &Matrix, out: &mut Matrix) {
+    let (rows, cols) = m.shape();
+    resize(out, 1, cols);
+    let x = m.as_slice();
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = sum_slice(&x[j * rows..(j + 1) * rows]);
+    }
+}
+
+/// Sum of a slice with eight interleaved accumulators.
+#[must_use]
+pub fn sum_slice(x: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += v;
+        }
+    }
+    let tail: f32 = chunks.remainder().iter().sum();
+    let pairs = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
+    (pairs[0] + pairs[2]) + (pairs[1] + pairs[3]) + tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_is_stable_and_normalized() {
+        let x = Matrix::from_row_slice(2, 3, &[1000.0, 1001.0, 1002.0, -5.0, 0.0, 5.0]);
+        let mut p = Matrix::zeros(0, 0);
+        softmax_rows(&x, &mut p);
+        for i in 0..2 {
+            let s: f32 = p.row(i).iter().sum();
+            assert!((s - 1.0).abs() < 1e-6);
+        }
+        // Shift invariance: the first row is softmax([0, 1, 2]).
+        let e = [1.0f32, 1f32.exp(), 2f32.exp()];
+        let z: f32 = e.iter().sum();
+        for j in 0..3 {
+            assert!((p[(0, j)] - e[j] / z).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn broadcast_and_column_sums() -> Result<()> {
+        let mut m = Matrix::from_row_slice(3, 2, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        add_row_broadcast(&mut m, &Matrix::from_row_slice(1, 2, &[10.0, 20.0]))?;
+        assert_eq!(m, Matrix::from_row_slice(3, 2, &[11.0, 22.0, 13.0, 24.0, 15.0, 26.0]));
+        let mut s = Matrix::zeros(0, 0);
+        sum_columns(&m, &mut s);
+        assert_eq!(s.as_slice(), &[39.0, 72.0]);
+        assert!(add_row_broadcast(&mut m, &Matrix::zeros(1, 3)).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn sum_slice_matches_naive_sum() {
+        let x: Vec<f32> = (0..1003).map(|i| (i as f32 * 0.1).sin()).collect();
+        let naive: f64 = x.iter().map(|&v| f64::from(v)).sum();
+        assert!((f64::from(sum_slice(&x)) - naive).abs() < 1e-3);
+    }
+
+    #[test]
+    fn argmax_takes_the_first_maximum() {
+        let m = Matrix::from_row_slice(2, 3, &[1.0, 3.0, 3.0, 2.0, 2.0, 1.0]);
+        assert_eq!(argmax_rows(&m), vec![1, 0]);
+    }
+}
