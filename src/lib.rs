@@ -42,3 +42,8 @@ pub mod prelude {
     pub use dendrite_optim::{Adagrad, Adam, Optimizer, RmsProp, Sgd};
     pub use dendrite_tensor::{Init, Matrix, Param, Parameterized, Regularizer, Rng};
 }
+
+/// The README's code, compiled and run as a doctest so that it cannot drift from the API.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

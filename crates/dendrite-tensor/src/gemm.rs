@@ -88,6 +88,9 @@ pub fn gemm(
         }
         return Ok(());
     }
+    if beta == 0.0 && skinny(a, ta, b, tb, out, alpha) {
+        return Ok(());
+    }
     let rsc = 1;
     let csc = m as isize;
     // SAFETY: the views above describe `a` (m×k or its transpose), `b` (k×n or its transpose)
@@ -114,6 +117,59 @@ pub fn gemm(
         );
     }
     Ok(())
+}
+
+/// Products with a small inner or outer size, where the packed kernel spends most of its time
+/// packing: columns of the output as sums of scaled columns of `a` (small `k` or small `n`), or
+/// entries of `aᵀ·b` as dot products of contiguous columns (small `m` or `n`). Returns false
+/// when the shapes suit the general kernel better. `out` already has the product's shape.
+fn skinny(a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose, out: &mut Matrix, alpha: f32) -> bool {
+    const SMALL: usize = 8;
+    let (m, n) = out.shape();
+    let b_at = |p: usize, j: usize| match tb {
+        Transpose::No => b[(p, j)],
+        Transpose::Yes => b[(j, p)],
+    };
+    match ta {
+        Transpose::No if a.ncols() <= SMALL || n <= SMALL => {
+            // out[:, j] = α Σ_p a[:, p] · b(p, j): contiguous axpys, no packing.
+            let k = a.ncols();
+            for (j, col) in out.as_mut_slice().chunks_exact_mut(m).enumerate() {
+                col.fill(0.0);
+                for (p, a_col) in a.as_slice().chunks_exact(m).enumerate().take(k) {
+                    let s = alpha * b_at(p, j);
+                    for (y, &x) in col.iter_mut().zip(a_col) {
+                        *y += s * x;
+                    }
+                }
+            }
+            true
+        }
+        Transpose::Yes if tb == Transpose::No && (m <= SMALL || n <= SMALL) => {
+            // out[i, j] = α · a[:, i] · b[:, j]: dot products of contiguous columns.
+            let k = a.nrows();
+            for (j, b_col) in b.as_slice().chunks_exact(k).enumerate() {
+                for (i, a_col) in a.as_slice().chunks_exact(k).enumerate() {
+                    out[(i, j)] = alpha * dot(a_col, b_col);
+                }
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Dot product with eight interleaved accumulators (vectorizes, and rounds better than one).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    (acc[0] + acc[4]) + (acc[1] + acc[5]) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
 /// `out = a · b`, written into `out` (resized, reusing its buffer).
@@ -177,6 +233,28 @@ mod tests {
         let d = sample(11, 5, 0.4);
         matmul_nt(&a, &d, &mut out)?;
         assert_close(&out, &(&a * d.transpose()));
+        Ok(())
+    }
+
+    #[test]
+    fn skinny_and_general_paths_agree_with_nalgebra() -> Result<()> {
+        // Inner or outer sizes on both sides of the threshold, every transpose combination.
+        for &(m, k, n) in
+            &[(300, 2, 64), (300, 64, 3), (64, 300, 3), (2, 300, 64), (30, 20, 40), (9, 9, 9), (5, 1, 7)]
+        {
+            let mut out = Matrix::zeros(0, 0);
+            let a = sample(m, k, 0.1);
+            let b = sample(k, n, 0.2);
+            let expected = &a * &b;
+            matmul(&a, &b, &mut out)?;
+            assert_close(&out, &expected);
+            matmul_tn(&a.transpose(), &b, &mut out)?;
+            assert_close(&out, &expected);
+            matmul_nt(&a, &b.transpose(), &mut out)?;
+            assert_close(&out, &expected);
+            gemm(0.5, &a.transpose(), Transpose::Yes, &b.transpose(), Transpose::Yes, 0.0, &mut out)?;
+            assert_close(&out, &(&expected * 0.5));
+        }
         Ok(())
     }
 

@@ -115,8 +115,15 @@ fn expect_row(op: &'static str, row: &Matrix, cols: usize) -> Result<()> {
 /// [`Error::ShapeMismatch`] when `row` is not 1×`m.ncols()`.
 pub fn add_row_broadcast(m: &mut Matrix, row: &Matrix) -> Result<()> {
     expect_row("add_row_broadcast", row, m.ncols())?;
-    for (mut col, &b) in m.column_iter_mut().zip(row.iter()) {
-        col.add_scalar_mut(b);
+    let rows = m.nrows();
+    if rows == 0 {
+        return Ok(());
+    }
+    // Column-major: column j is one contiguous run, so the bias is a constant per run.
+    for (col, &b) in m.as_mut_slice().chunks_exact_mut(rows).zip(row.iter()) {
+        for v in col {
+            *v += b;
+        }
     }
     Ok(())
 }
