@@ -133,13 +133,21 @@ fn skinny(a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose, out: &mut Matrix
     match ta {
         Transpose::No if a.ncols() <= SMALL || n <= SMALL => {
             // out[:, j] = α Σ_p a[:, p] · b(p, j): contiguous axpys, no packing.
+            // Row blocks of 256 keep the partial sums in L1 across the k axpys, so each output
+            // entry is written to memory once.
+            const BLOCK: usize = 256;
             let k = a.ncols();
+            let a = a.as_slice();
             for (j, col) in out.as_mut_slice().chunks_exact_mut(m).enumerate() {
-                col.fill(0.0);
-                for (p, a_col) in a.as_slice().chunks_exact(m).enumerate().take(k) {
-                    let s = alpha * b_at(p, j);
-                    for (y, &x) in col.iter_mut().zip(a_col) {
-                        *y += s * x;
+                for (bi, block) in col.chunks_mut(BLOCK).enumerate() {
+                    let r0 = bi * BLOCK;
+                    block.fill(0.0);
+                    for p in 0..k {
+                        let s = alpha * b_at(p, j);
+                        let a_block = &a[p * m + r0..p * m + r0 + block.len()];
+                        for (y, &x) in block.iter_mut().zip(a_block) {
+                            *y += s * x;
+                        }
                     }
                 }
             }
@@ -147,10 +155,20 @@ fn skinny(a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose, out: &mut Matrix
         }
         Transpose::Yes if tb == Transpose::No && (m <= SMALL || n <= SMALL) => {
             // out[i, j] = α · a[:, i] · b[:, j]: dot products of contiguous columns.
+            // The operand with fewer columns stays in cache while the other streams past once.
             let k = a.nrows();
-            for (j, b_col) in b.as_slice().chunks_exact(k).enumerate() {
-                for (i, a_col) in a.as_slice().chunks_exact(k).enumerate() {
-                    out[(i, j)] = alpha * dot(a_col, b_col);
+            let (a_cols, b_cols) = (a.as_slice().chunks_exact(k), b.as_slice().chunks_exact(k));
+            if m <= n {
+                for (j, b_col) in b_cols.enumerate() {
+                    for (i, a_col) in a_cols.clone().enumerate() {
+                        out[(i, j)] = alpha * dot(a_col, b_col);
+                    }
+                }
+            } else {
+                for (i, a_col) in a_cols.enumerate() {
+                    for (j, b_col) in b_cols.clone().enumerate() {
+                        out[(i, j)] = alpha * dot(a_col, b_col);
+                    }
                 }
             }
             true
