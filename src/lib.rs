@@ -9,6 +9,7 @@
 //! | [`losses`] | cross-entropy (plain and fused with softmax), BCE, MSE, MAE, regularization |
 //! | [`optim`] | SGD with momentum, Adagrad, RMSprop, Adam, learning-rate schedules |
 //! | [`data`] | the book's data sets and a NumPy-compatible generator |
+//! | [`model`] | the Model builder, evaluation and inference-mode prediction |
 //!
 //! # Example
 //! ```
@@ -28,6 +29,7 @@
 pub use dendrite_data as data;
 pub use dendrite_layers as layers;
 pub use dendrite_losses as losses;
+pub use dendrite_model as model;
 pub use dendrite_optim as optim;
 pub use dendrite_tensor as tensor;
 
@@ -39,6 +41,7 @@ pub mod prelude {
         BinaryCrossEntropy, CategoricalCrossEntropy, Loss, Mae, Mse, SoftmaxCrossEntropy, Targets,
         regularization_loss,
     };
+    pub use dendrite_model::{Accuracy, LossKind, Model};
     pub use dendrite_optim::{Adagrad, Adam, Optimizer, RmsProp, Sgd};
     pub use dendrite_tensor::{Init, Matrix, Param, Parameterized, Regularizer, Rng};
 }

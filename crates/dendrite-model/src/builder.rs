@@ -1,0 +1,225 @@
+//! The model builder.
+
+use dendrite_layers::{Dense, DenseConfig, Dropout, Layer, LeakyRelu, Linear, Relu, Sigmoid, Softmax, Tanh};
+use dendrite_losses::SoftmaxCrossEntropy;
+use dendrite_optim::{Adam, AdamConfig, Optimizer};
+use dendrite_tensor::Rng;
+
+use crate::{Accuracy, Error, LossKind, Model, Result};
+
+/// A layer waiting for `build`, which creates it with the model's generator.
+#[derive(Debug)]
+enum Pending {
+    Dense(DenseConfig, bool),
+    Dropout(f32),
+    Relu,
+    Softmax,
+    Sigmoid,
+    Linear,
+    Tanh,
+    LeakyRelu(f32),
+    Custom(Box<dyn Layer>),
+}
+
+/// Builds a [`Model`]: input width, layers in order, loss, optimizer, accuracy and seed.
+///
+/// # Example
+/// ```
+/// use dendrite_model::{Accuracy, LossKind, Model};
+/// # fn main() -> dendrite_model::Result<()> {
+/// let model = Model::builder(2)
+///     .dense(64)
+///     .relu()
+///     .dropout(0.1)
+///     .dense(3)
+///     .softmax()
+///     .loss(LossKind::CategoricalCrossEntropy)
+///     .accuracy(Accuracy::Categorical)
+///     .seed(0)
+///     .build()?;
+/// assert!(model.uses_fused_softmax_cross_entropy());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct ModelBuilder {
+    input_width: usize,
+    layers: Vec<Pending>,
+    loss: Option<LossKind>,
+    optimizer: Option<Box<dyn Optimizer>>,
+    accuracy: Option<Accuracy>,
+    seed: u64,
+}
+
+impl ModelBuilder {
+    pub(crate) fn new(input_width: usize) -> Self {
+        Self { input_width, layers: Vec::new(), loss: None, optimizer: None, accuracy: None, seed: 0 }
+    }
+
+    /// A Dense layer of `neurons` taking the previous layer's width, with the book's
+    /// initializer and no regularization.
+    #[must_use]
+    pub fn dense(mut self, neurons: usize) -> Self {
+        self.layers.push(Pending::Dense(DenseConfig::new(0, neurons), true));
+        self
+    }
+
+    /// A Dense layer with explicit settings; its `inputs` must equal the previous width.
+    #[must_use]
+    pub fn dense_with(mut self, config: DenseConfig) -> Self {
+        self.layers.push(Pending::Dense(config, false));
+        self
+    }
+
+    /// Dropout of the fraction `rate` in training.
+    #[must_use]
+    pub fn dropout(mut self, rate: f32) -> Self {
+        self.layers.push(Pending::Dropout(rate));
+        self
+    }
+
+    /// ReLU.
+    #[must_use]
+    pub fn relu(mut self) -> Self {
+        self.layers.push(Pending::Relu);
+        self
+    }
+
+    /// Softmax (fused with categorical cross-entropy when it is the last layer).
+    #[must_use]
+    pub fn softmax(mut self) -> Self {
+        self.layers.push(Pending::Softmax);
+        self
+    }
+
+    /// Sigmoid.
+    #[must_use]
+    pub fn sigmoid(mut self) -> Self {
+        self.layers.push(Pending::Sigmoid);
+        self
+    }
+
+    /// The linear (identity) activation.
+    #[must_use]
+    pub fn linear(mut self) -> Self {
+        self.layers.push(Pending::Linear);
+        self
+    }
+
+    /// Tanh.
+    #[must_use]
+    pub fn tanh(mut self) -> Self {
+        self.layers.push(Pending::Tanh);
+        self
+    }
+
+    /// Leaky ReLU with slope `alpha` for negative inputs.
+    #[must_use]
+    pub fn leaky_relu(mut self, alpha: f32) -> Self {
+        self.layers.push(Pending::LeakyRelu(alpha));
+        self
+    }
+
+    /// Any layer, built-in or a plug-in.
+    #[must_use]
+    pub fn layer(mut self, layer: Box<dyn Layer>) -> Self {
+        self.layers.push(Pending::Custom(layer));
+        self
+    }
+
+    /// The loss (required).
+    #[must_use]
+    pub fn loss(mut self, loss: LossKind) -> Self {
+        self.loss = Some(loss);
+        self
+    }
+
+    /// The optimizer (default: Adam with the book's defaults).
+    #[must_use]
+    pub fn optimizer(mut self, optimizer: impl Optimizer + 'static) -> Self {
+        self.optimizer = Some(Box::new(optimizer));
+        self
+    }
+
+    /// The accuracy metric (default: categorical for cross-entropy, binary for binary
+    /// cross-entropy, regression otherwise).
+    #[must_use]
+    pub fn accuracy(mut self, accuracy: Accuracy) -> Self {
+        self.accuracy = Some(accuracy);
+        self
+    }
+
+    /// The seed of the model's generator, behind every random draw (default 0).
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Creates the layers with the model's generator and checks that each layer takes the
+    /// width the previous one gives.
+    ///
+    /// # Errors
+    /// [`Error::WidthMismatch`] naming both layers and widths; [`Error::InvalidSetting`] for a
+    /// model without layers or loss; a layer's own configuration error.
+    pub fn build(self) -> Result<Model> {
+        let loss = self.loss.ok_or_else(|| Error::InvalidSetting("a model needs a loss".to_owned()))?;
+        if self.layers.is_empty() {
+            return Err(Error::InvalidSetting("a model needs at least one layer".to_owned()));
+        }
+        if self.input_width == 0 {
+            return Err(Error::InvalidSetting("the input width must be positive".to_owned()));
+        }
+        let mut rng = Rng::seed_from_u64(self.seed);
+        let mut layers: Vec<Box<dyn Layer>> = Vec::with_capacity(self.layers.len());
+        let mut width = self.input_width;
+        let mut previous = "the input".to_owned();
+        for (index, pending) in self.layers.into_iter().enumerate() {
+            let layer: Box<dyn Layer> = match pending {
+                Pending::Dense(config, infer_inputs) => {
+                    let config = if infer_inputs { DenseConfig { inputs: width, ..config } } else { config };
+                    if config.inputs != width {
+                        return Err(Error::WidthMismatch {
+                            index,
+                            layer: format!("Dense({} -> {})", config.inputs, config.neurons),
+                            previous,
+                            expected: config.inputs.to_string(),
+                            got: width,
+                        });
+                    }
+                    Box::new(Dense::from_config(&config, &mut rng)?)
+                }
+                Pending::Dropout(rate) => Box::new(Dropout::new(rate, &mut rng)?),
+                Pending::Relu => Box::new(Relu::new()),
+                Pending::Softmax => Box::new(Softmax::new()),
+                Pending::Sigmoid => Box::new(Sigmoid::new()),
+                Pending::Linear => Box::new(Linear::new()),
+                Pending::Tanh => Box::new(Tanh::new()),
+                Pending::LeakyRelu(alpha) => Box::new(LeakyRelu::new(alpha)?),
+                Pending::Custom(layer) => layer,
+            };
+            width = layer.output_width(width).map_err(|_| Error::WidthMismatch {
+                index,
+                layer: layer.describe(),
+                previous: previous.clone(),
+                expected: "another width".to_owned(),
+                got: width,
+            })?;
+            previous = format!("layer {index} ({})", layer.describe());
+            layers.push(layer);
+        }
+        let fused = (loss == LossKind::CategoricalCrossEntropy
+            && layers.last().is_some_and(|l| l.kind() == "Softmax"))
+        .then(SoftmaxCrossEntropy::new);
+        let optimizer = match self.optimizer {
+            Some(o) => o,
+            None => Box::new(Adam::new(AdamConfig::default())?),
+        };
+        let accuracy = self.accuracy.unwrap_or(match loss {
+            LossKind::CategoricalCrossEntropy => Accuracy::Categorical,
+            LossKind::BinaryCrossEntropy => Accuracy::Binary,
+            _ => Accuracy::Regression { precision: None },
+        });
+        Ok(Model::from_parts(self.input_width, width, layers, loss, fused, optimizer, accuracy, rng))
+    }
+}

@@ -1,0 +1,30 @@
+//! Dendrite's Model: the one place where layers, a loss, an optimizer and a metric come
+//! together. A [`ModelBuilder`] checks the widths of the layers and picks the fused softmax +
+//! cross-entropy by itself; [`Model::predict`] and [`Model::evaluate`] always run in inference
+//! mode.
+//!
+//! # Example
+//! ```
+//! use dendrite_model::{LossKind, Model};
+//! use dendrite_tensor::Matrix;
+//! # fn main() -> dendrite_model::Result<()> {
+//! let mut model = Model::builder(2).dense(8).relu().dense(3).softmax()
+//!     .loss(LossKind::CategoricalCrossEntropy)
+//!     .build()?;
+//! let p = model.predict(&Matrix::from_row_slice(1, 2, &[0.5, -0.5]))?;
+//! assert!((p.sum() - 1.0).abs() < 1e-6);
+//! # Ok(())
+//! # }
+//! ```
+
+mod builder;
+mod error;
+mod loss_kind;
+mod metric;
+mod model;
+
+pub use builder::ModelBuilder;
+pub use error::{Error, Result};
+pub use loss_kind::LossKind;
+pub use metric::Accuracy;
+pub use model::{Evaluation, Model};

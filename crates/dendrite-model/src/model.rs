@@ -1,0 +1,177 @@
+//! The model: layers, a loss, an optimizer and a metric, run in the right mode.
+
+use dendrite_layers::{Layer, Mode};
+use dendrite_losses::{SoftmaxCrossEntropy, Targets};
+use dendrite_optim::Optimizer;
+use dendrite_tensor::{Matrix, Param, Parameterized, Rng};
+
+use crate::{Accuracy, Error, LossKind, ModelBuilder, Result};
+
+/// A network with its loss, optimizer, accuracy metric and seeded generator.
+///
+/// [`Model::predict`] and [`Model::evaluate`] always run in [`Mode::Infer`]: there is no way
+/// to predict with dropout on.
+#[derive(Debug)]
+pub struct Model {
+    input_width: usize,
+    output_width: usize,
+    layers: Vec<Box<dyn Layer>>,
+    loss: LossKind,
+    fused: Option<SoftmaxCrossEntropy>,
+    optimizer: Box<dyn Optimizer>,
+    accuracy: Accuracy,
+    rng: Rng,
+}
+
+/// The result of [`Model::evaluate`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// Number of samples.
+    pub samples: usize,
+    /// The mean data loss.
+    pub loss: f32,
+    /// The accuracy.
+    pub accuracy: f32,
+}
+
+impl Model {
+    /// A builder for a model whose inputs have `input_width` columns.
+    #[must_use]
+    pub fn builder(input_width: usize) -> ModelBuilder {
+        ModelBuilder::new(input_width)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_parts(
+        input_width: usize,
+        output_width: usize,
+        layers: Vec<Box<dyn Layer>>,
+        loss: LossKind,
+        fused: Option<SoftmaxCrossEntropy>,
+        optimizer: Box<dyn Optimizer>,
+        accuracy: Accuracy,
+        rng: Rng,
+    ) -> Self {
+        Self { input_width, output_width, layers, loss, fused, optimizer, accuracy, rng }
+    }
+
+    /// Whether the last Softmax and the cross-entropy run fused, with the gradient
+    /// `(ŷ − y) / samples`.
+    #[must_use]
+    pub fn uses_fused_softmax_cross_entropy(&self) -> bool {
+        self.fused.is_some()
+    }
+
+    /// The layers, in order.
+    #[must_use]
+    pub fn layers(&self) -> &[Box<dyn Layer>] {
+        &self.layers
+    }
+
+    /// The width of the inputs.
+    #[must_use]
+    pub fn input_width(&self) -> usize {
+        self.input_width
+    }
+
+    /// The width of the outputs.
+    #[must_use]
+    pub fn output_width(&self) -> usize {
+        self.output_width
+    }
+
+    /// The loss.
+    #[must_use]
+    pub fn loss(&self) -> LossKind {
+        self.loss
+    }
+
+    /// The optimizer.
+    #[must_use]
+    pub fn optimizer(&self) -> &dyn Optimizer {
+        self.optimizer.as_ref()
+    }
+
+    /// The accuracy metric.
+    #[must_use]
+    pub fn accuracy(&self) -> Accuracy {
+        self.accuracy
+    }
+
+    /// The model's generator (its state is part of a checkpoint).
+    #[must_use]
+    pub fn rng(&self) -> &Rng {
+        &self.rng
+    }
+
+    /// Checks that `x` has the model's width, some rows, and only finite values.
+    pub(crate) fn check_inputs(&self, x: &Matrix) -> Result<()> {
+        if x.ncols() != self.input_width {
+            return Err(Error::InvalidData(format!(
+                "inputs have {} columns, the model takes {}",
+                x.ncols(),
+                self.input_width
+            )));
+        }
+        if x.nrows() == 0 {
+            return Err(Error::InvalidData("no samples".to_owned()));
+        }
+        if let Some(k) = x.iter().position(|v| !v.is_finite()) {
+            let (row, col) = (k % x.nrows(), k / x.nrows());
+            return Err(Error::InvalidData(format!("input at row {row}, column {col} is {}", x[k])));
+        }
+        Ok(())
+    }
+
+    /// The network's output for `x`, in inference mode (dropout off, nothing drawn).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for inputs of the wrong width, without rows, or not finite.
+    pub fn predict(&mut self, x: &Matrix) -> Result<Matrix> {
+        self.check_inputs(x)?;
+        Ok(forward_layers(&mut self.layers, x, Mode::Infer)?.clone())
+    }
+
+    /// The mean data loss and the accuracy on `(x, y)`, in inference mode.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for bad inputs or targets of another length; a loss error for
+    /// targets that do not fit the loss.
+    pub fn evaluate(&mut self, x: &Matrix, y: Targets<'_>) -> Result<Evaluation> {
+        self.check_inputs(x)?;
+        if y.len() != x.nrows() {
+            return Err(Error::InvalidData(format!("{} samples but {} targets", x.nrows(), y.len())));
+        }
+        let output = forward_layers(&mut self.layers, x, Mode::Infer)?;
+        // With a fused softmax the output is already the probabilities the loss needs.
+        let loss = self.loss.as_loss().forward(output, y)?;
+        let (hits, total) = self.accuracy.count(output, y);
+        Ok(Evaluation { samples: x.nrows(), loss, accuracy: hits as f32 / total.max(1) as f32 })
+    }
+}
+
+impl Parameterized for Model {
+    fn visit_params(&self, f: &mut dyn FnMut(&Param)) {
+        self.layers.visit_params(f);
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut Param)) {
+        self.layers.visit_params_mut(f);
+    }
+}
+
+/// Runs `x` through `layers` in order.
+pub(crate) fn forward_layers<'a>(
+    layers: &'a mut [Box<dyn Layer>],
+    x: &Matrix,
+    mode: Mode,
+) -> Result<&'a Matrix> {
+    let (first, rest) = layers
+        .split_first_mut()
+        .ok_or_else(|| Error::InvalidSetting("a model needs at least one layer".to_owned()))?;
+    let mut out = first.forward(x, mode)?;
+    for layer in rest {
+        out = layer.forward(out, mode)?;
+    }
+    Ok(out)
+}
