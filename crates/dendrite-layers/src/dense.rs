@@ -260,6 +260,10 @@ impl Layer for Dense {
         matmul_nt(dvalues, &self.weights.value, &mut self.dinputs)?;
         Ok(&self.dinputs)
     }
+
+    fn output(&self) -> Option<&Matrix> {
+        Some(&self.output)
+    }
 }
 
 #[cfg(test)]

@@ -168,6 +168,10 @@ impl Layer for Dropout {
         }
         Ok(&self.dinputs)
     }
+
+    fn output(&self) -> Option<&Matrix> {
+        Some(&self.output)
+    }
 }
 
 #[cfg(test)]

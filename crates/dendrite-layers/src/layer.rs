@@ -90,6 +90,13 @@ pub trait Layer: Parameterized + Send + std::fmt::Debug {
     /// [`Error::BackwardBeforeForward`] before any forward pass; [`Error::ShapeMismatch`] when
     /// `dvalues` does not have the last output's shape.
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix>;
+
+    /// The output of the last forward pass, if the layer keeps it (every built-in layer does).
+    ///
+    /// A model reads it only to name the layer where training produced a non-finite value.
+    fn output(&self) -> Option<&Matrix> {
+        None
+    }
 }
 
 /// Checks, for a layer's backward pass, that a forward pass happened and that `dvalues` has

@@ -60,6 +60,10 @@ impl Layer for LeakyRelu {
         let a = self.alpha;
         self.buf.backward("LeakyReLU", dvalues, |y, d| if y > 0.0 { d } else { a * d })
     }
+
+    fn output(&self) -> Option<&Matrix> {
+        Some(&self.buf.output)
+    }
 }
 
 #[cfg(test)]

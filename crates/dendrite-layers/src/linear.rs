@@ -38,6 +38,10 @@ impl Layer for Linear {
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
         self.buf.backward("Linear", dvalues, |_, d| d)
     }
+
+    fn output(&self) -> Option<&Matrix> {
+        Some(&self.buf.output)
+    }
 }
 
 #[cfg(test)]

@@ -44,12 +44,17 @@ impl Layer for Relu {
     }
 
     fn forward(&mut self, input: &Matrix, _mode: Mode) -> Result<&Matrix> {
-        Ok(self.buf.forward(input, |x| x.max(0.0)))
+        // NaN passes through (as with NumPy's maximum), so that divergence is seen downstream.
+        Ok(self.buf.forward(input, |x| if x < 0.0 { 0.0 } else { x }))
     }
 
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
         // The output is positive exactly where the input was (the book zeroes inputs <= 0).
         self.buf.backward("ReLU", dvalues, |y, d| if y > 0.0 { d } else { 0.0 })
+    }
+
+    fn output(&self) -> Option<&Matrix> {
+        Some(&self.buf.output)
     }
 }
 

@@ -38,6 +38,10 @@ impl Layer for Sigmoid {
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
         self.buf.backward("Sigmoid", dvalues, |y, d| d * (1.0 - y) * y)
     }
+
+    fn output(&self) -> Option<&Matrix> {
+        Some(&self.buf.output)
+    }
 }
 
 #[cfg(test)]

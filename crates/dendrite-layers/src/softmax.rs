@@ -47,6 +47,10 @@ impl Layer for Softmax {
         softmax_rows_backward(&self.output, dvalues, &mut self.dinputs)?;
         Ok(&self.dinputs)
     }
+
+    fn output(&self) -> Option<&Matrix> {
+        Some(&self.output)
+    }
 }
 
 #[cfg(test)]

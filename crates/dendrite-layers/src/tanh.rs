@@ -38,6 +38,10 @@ impl Layer for Tanh {
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
         self.buf.backward("Tanh", dvalues, |y, d| d * (1.0 - y * y))
     }
+
+    fn output(&self) -> Option<&Matrix> {
+        Some(&self.buf.output)
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use dendrite_layers::{Dense, DenseConfig, Dropout, Layer, LeakyRelu, Linear, Relu, Sigmoid, Softmax, Tanh};
 use dendrite_losses::SoftmaxCrossEntropy;
 use dendrite_optim::{Adam, AdamConfig, Optimizer};
-use dendrite_tensor::Rng;
+use dendrite_tensor::{RandomSource, Rng};
 
 use crate::{Accuracy, Error, LossKind, Model, Result};
 
@@ -163,6 +163,22 @@ impl ModelBuilder {
     /// [`Error::WidthMismatch`] naming both layers and widths; [`Error::InvalidSetting`] for a
     /// model without layers or loss; a layer's own configuration error.
     pub fn build(self) -> Result<Model> {
+        self.build_inner(None)
+    }
+
+    /// [`ModelBuilder::build`], drawing the initial weights from `init` instead of the model's
+    /// generator (which still draws the dropout masks and the shuffles).
+    ///
+    /// With `dendrite_data::NumpyRng` continuing after the book's data, this gives the book's
+    /// very initial weights, so a run reproduces the book's printout.
+    ///
+    /// # Errors
+    /// As [`ModelBuilder::build`].
+    pub fn build_with_init(self, init: &mut dyn RandomSource) -> Result<Model> {
+        self.build_inner(Some(init))
+    }
+
+    fn build_inner(self, mut init: Option<&mut dyn RandomSource>) -> Result<Model> {
         let loss = self.loss.ok_or_else(|| Error::InvalidSetting("a model needs a loss".to_owned()))?;
         if self.layers.is_empty() {
             return Err(Error::InvalidSetting("a model needs at least one layer".to_owned()));
@@ -187,7 +203,10 @@ impl ModelBuilder {
                             got: width,
                         });
                     }
-                    Box::new(Dense::from_config(&config, &mut rng)?)
+                    match init.as_deref_mut() {
+                        Some(source) => Box::new(Dense::from_config(&config, source)?),
+                        None => Box::new(Dense::from_config(&config, &mut rng)?),
+                    }
                 }
                 Pending::Dropout(rate) => Box::new(Dropout::new(rate, &mut rng)?),
                 Pending::Relu => Box::new(Relu::new()),

@@ -26,6 +26,30 @@ pub enum Error {
     /// Input data that cannot be used.
     #[error("invalid data: {0}")]
     InvalidData(String),
+    /// Training produced a NaN or an infinity.
+    #[error("training diverged at epoch {epoch}, step {step}: {what} of {layer} is not finite")]
+    NonFinite {
+        /// The epoch, as the printout numbers it.
+        epoch: usize,
+        /// The step within the epoch, from 0.
+        step: usize,
+        /// The layer (`layer 2 (Dense(64 -> 3))`, or `the loss`).
+        layer: String,
+        /// What was not finite: `output`, `gradient of weight`, …
+        what: String,
+    },
+    /// A callback asked to stop training with an error.
+    #[error("callback failed: {0}")]
+    Callback(Box<dyn std::error::Error + Send + Sync>),
+    /// Reading or writing failed.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    /// Malformed or unwritable CSV.
+    #[error("csv: {0}")]
+    Csv(#[from] csv::Error),
+    /// Malformed or unwritable JSON.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
     /// An error from a layer.
     #[error(transparent)]
     Layer(#[from] dendrite_layers::Error),

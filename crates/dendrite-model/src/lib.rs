@@ -17,14 +17,21 @@
 //! # }
 //! ```
 
+mod batch;
 mod builder;
 mod error;
+mod fit;
+mod history;
 mod loss_kind;
 mod metric;
 mod model;
+mod printout;
 
 pub use builder::ModelBuilder;
 pub use error::{Error, Result};
+pub use fit::{EarlyStopping, EpochHook, FitOptions, Flow, Report};
+pub use history::{EpochRecord, History};
 pub use loss_kind::LossKind;
 pub use metric::Accuracy;
 pub use model::{Evaluation, Model};
+pub use printout::py_repr;

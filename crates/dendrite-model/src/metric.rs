@@ -11,11 +11,25 @@ pub enum Accuracy {
     Categorical,
     /// Each output above 0.5 counts as 1, against 0/1 targets.
     Binary,
-    /// `|ŷ − y| < precision`; `precision` is set from the training targets to `std(y) / 250`.
+    /// `|ŷ − y| < precision`; `fit` sets the precision from the training targets to
+    /// `std(y) / 250` when it is `None`.
     Regression {
-        /// The tolerance; `None` until `fit` sets it from the targets.
+        /// The tolerance.
         precision: Option<f32>,
     },
+}
+
+/// Index of the largest entry of row `i` (the first on ties), without allocating.
+fn argmax_row(m: &Matrix, i: usize) -> usize {
+    let (rows, cols) = m.shape();
+    let x = m.as_slice();
+    let mut best = 0;
+    for j in 1..cols {
+        if x[i + j * rows] > x[i + best * rows] {
+            best = j;
+        }
+    }
+    best
 }
 
 impl Accuracy {
@@ -23,13 +37,11 @@ impl Accuracy {
     pub(crate) fn count(&self, output: &Matrix, y: Targets<'_>) -> (usize, usize) {
         match (self, y) {
             (Accuracy::Categorical, Targets::Classes(c)) => {
-                let pred = dendrite_tensor::argmax_rows(output);
-                (pred.iter().zip(c).filter(|(p, t)| p == t).count(), c.len())
+                (c.iter().enumerate().filter(|&(i, &t)| argmax_row(output, i) == t).count(), c.len())
             }
             (Accuracy::Categorical, Targets::Values(v)) => {
-                let pred = dendrite_tensor::argmax_rows(output);
-                let truth = dendrite_tensor::argmax_rows(v);
-                (pred.iter().zip(&truth).filter(|(p, t)| p == t).count(), truth.len())
+                let n = v.nrows();
+                ((0..n).filter(|&i| argmax_row(output, i) == argmax_row(v, i)).count(), n)
             }
             (Accuracy::Binary, Targets::Values(v)) => {
                 let hits =
@@ -41,7 +53,17 @@ impl Accuracy {
                 let hits = output.iter().zip(v.iter()).filter(|&(&p, &t)| (p - t).abs() < eps).count();
                 (hits, v.len())
             }
-            (_, Targets::Classes(c)) => (0, c.len()),
+            (Accuracy::Binary | Accuracy::Regression { .. }, Targets::Classes(c)) => (0, c.len()),
+        }
+    }
+
+    /// The metric with its regression precision fixed from the training targets.
+    pub(crate) fn fitted_to(self, y: Targets<'_>) -> Self {
+        match (self, y) {
+            (Accuracy::Regression { precision: None }, Targets::Values(v)) => {
+                Accuracy::Regression { precision: Some(regression_precision(v)) }
+            }
+            _ => self,
         }
     }
 }
@@ -52,4 +74,23 @@ pub(crate) fn regression_precision(y: &Matrix) -> f32 {
     let mean = y.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
     let var = y.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n;
     (var.sqrt() / 250.0) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_accuracies() {
+        let out = Matrix::from_row_slice(3, 2, &[0.9, 0.1, 0.2, 0.8, 0.6, 0.4]);
+        assert_eq!(Accuracy::Categorical.count(&out, Targets::Classes(&[0, 1, 1])), (2, 3));
+        let one_hot = Matrix::from_row_slice(3, 2, &[1.0, 0.0, 0.0, 1.0, 0.0, 1.0]);
+        assert_eq!(Accuracy::Categorical.count(&out, Targets::Values(&one_hot)), (2, 3));
+        assert_eq!(Accuracy::Binary.count(&out, Targets::Values(&one_hot)), (4, 6));
+        let y = Matrix::from_row_slice(2, 1, &[0.0, 1.0]);
+        let reg = Accuracy::Regression { precision: Some(0.01) };
+        assert_eq!(reg.count(&Matrix::from_row_slice(2, 1, &[0.005, 0.9]), Targets::Values(&y)), (1, 2));
+        let fitted = Accuracy::Regression { precision: None }.fitted_to(Targets::Values(&y));
+        assert_eq!(fitted, Accuracy::Regression { precision: Some(0.5 / 250.0) });
+    }
 }

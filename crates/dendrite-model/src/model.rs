@@ -13,14 +13,16 @@ use crate::{Accuracy, Error, LossKind, ModelBuilder, Result};
 /// to predict with dropout on.
 #[derive(Debug)]
 pub struct Model {
-    input_width: usize,
-    output_width: usize,
-    layers: Vec<Box<dyn Layer>>,
-    loss: LossKind,
-    fused: Option<SoftmaxCrossEntropy>,
-    optimizer: Box<dyn Optimizer>,
-    accuracy: Accuracy,
-    rng: Rng,
+    pub(crate) input_width: usize,
+    pub(crate) output_width: usize,
+    pub(crate) layers: Vec<Box<dyn Layer>>,
+    pub(crate) loss: LossKind,
+    pub(crate) fused: Option<SoftmaxCrossEntropy>,
+    pub(crate) optimizer: Box<dyn Optimizer>,
+    pub(crate) accuracy: Accuracy,
+    pub(crate) rng: Rng,
+    /// The gradient of the loss with respect to the output, reused from step to step.
+    pub(crate) dloss: Matrix,
 }
 
 /// The result of [`Model::evaluate`].
@@ -52,7 +54,17 @@ impl Model {
         accuracy: Accuracy,
         rng: Rng,
     ) -> Self {
-        Self { input_width, output_width, layers, loss, fused, optimizer, accuracy, rng }
+        Self {
+            input_width,
+            output_width,
+            layers,
+            loss,
+            fused,
+            optimizer,
+            accuracy,
+            rng,
+            dloss: Matrix::zeros(0, 0),
+        }
     }
 
     /// Whether the last Softmax and the cross-entropy run fused, with the gradient
@@ -135,18 +147,49 @@ impl Model {
     /// The mean data loss and the accuracy on `(x, y)`, in inference mode.
     ///
     /// # Errors
-    /// [`Error::InvalidData`] for bad inputs or targets of another length; a loss error for
-    /// targets that do not fit the loss.
+    /// [`Error::InvalidData`] for bad inputs, or targets of another length, width or kind than
+    /// the model and its loss take.
     pub fn evaluate(&mut self, x: &Matrix, y: Targets<'_>) -> Result<Evaluation> {
+        self.evaluate_batched(x, y, None)
+    }
+
+    /// Checks inputs and targets together: inputs as [`Model::predict`] needs them, as many
+    /// targets as rows, of a kind the loss takes, labels below the output width.
+    pub(crate) fn check_data(&self, x: &Matrix, y: Targets<'_>) -> Result<()> {
         self.check_inputs(x)?;
         if y.len() != x.nrows() {
             return Err(Error::InvalidData(format!("{} samples but {} targets", x.nrows(), y.len())));
         }
-        let output = forward_layers(&mut self.layers, x, Mode::Infer)?;
-        // With a fused softmax the output is already the probabilities the loss needs.
-        let loss = self.loss.as_loss().forward(output, y)?;
-        let (hits, total) = self.accuracy.count(output, y);
-        Ok(Evaluation { samples: x.nrows(), loss, accuracy: hits as f32 / total.max(1) as f32 })
+        match y {
+            Targets::Classes(c) => {
+                if self.loss != LossKind::CategoricalCrossEntropy {
+                    return Err(Error::InvalidData(format!(
+                        "{} needs value targets (a matrix), got class indices",
+                        self.loss.as_loss().name()
+                    )));
+                }
+                if let Some((row, &label)) = c.iter().enumerate().find(|&(_, &l)| l >= self.output_width) {
+                    return Err(Error::InvalidData(format!(
+                        "label {label} of sample {row} is out of range for {} classes",
+                        self.output_width
+                    )));
+                }
+            }
+            Targets::Values(v) => {
+                if v.ncols() != self.output_width {
+                    return Err(Error::InvalidData(format!(
+                        "targets have {} columns, the model outputs {}",
+                        v.ncols(),
+                        self.output_width
+                    )));
+                }
+                if let Some(k) = v.iter().position(|t| !t.is_finite()) {
+                    let (row, col) = (k % v.nrows(), k / v.nrows());
+                    return Err(Error::InvalidData(format!("target at row {row}, column {col} is {}", v[k])));
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -104,7 +104,8 @@ fn bad_inputs_are_errors() -> TestResult {
     let err = model.evaluate(&Matrix::zeros(3, 2), Targets::Classes(&[0, 1])).unwrap_err();
     assert_eq!(err.to_string(), "invalid data: 3 samples but 2 targets");
     let err = model.evaluate(&Matrix::zeros(2, 2), Targets::Classes(&[0, 5])).unwrap_err();
-    assert!(matches!(err, Error::Loss(dendrite_losses::Error::LabelOutOfRange { label: 5, .. })), "{err}");
+    assert!(matches!(err, Error::InvalidData(_)), "{err:?}");
+    assert_eq!(err.to_string(), "invalid data: label 5 of sample 1 is out of range for 3 classes");
     Ok(())
 }
 

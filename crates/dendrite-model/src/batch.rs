@@ -1,0 +1,64 @@
+//! Gathering rows of a data set into reusable batch buffers.
+
+use dendrite_losses::Targets;
+use dendrite_tensor::{Matrix, resize};
+
+/// Batch buffers, reused from batch to batch so that only the first batch of a size allocates.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub(crate) x: Matrix,
+    classes: Vec<usize>,
+    values: Matrix,
+}
+
+impl Batch {
+    /// Copies the rows `rows` of `x` and `y` into the buffers.
+    pub(crate) fn gather(&mut self, x: &Matrix, y: Targets<'_>, rows: &[usize]) {
+        gather_rows(x, rows, &mut self.x);
+        match y {
+            Targets::Classes(c) => {
+                self.classes.clear();
+                self.classes.extend(rows.iter().map(|&r| c[r]));
+            }
+            Targets::Values(v) => gather_rows(v, rows, &mut self.values),
+        }
+    }
+
+    /// The gathered targets, of the same kind as the source's.
+    pub(crate) fn targets<'a>(&'a self, like: Targets<'_>) -> Targets<'a> {
+        match like {
+            Targets::Classes(_) => Targets::Classes(&self.classes),
+            Targets::Values(_) => Targets::Values(&self.values),
+        }
+    }
+}
+
+/// `out = src[rows, :]`, column by column (contiguous writes).
+pub(crate) fn gather_rows(src: &Matrix, rows: &[usize], out: &mut Matrix) {
+    let (n, cols) = src.shape();
+    resize(out, rows.len(), cols);
+    let s = src.as_slice();
+    if rows.is_empty() {
+        return;
+    }
+    for (j, col) in out.as_mut_slice().chunks_exact_mut(rows.len()).enumerate() {
+        let src_col = &s[j * n..(j + 1) * n];
+        for (o, &r) in col.iter_mut().zip(rows) {
+            *o = src_col[r];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gathers_rows_and_targets() {
+        let x = Matrix::from_row_slice(3, 2, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let mut b = Batch::default();
+        b.gather(&x, Targets::Classes(&[7, 8, 9]), &[2, 0]);
+        assert_eq!(b.x, Matrix::from_row_slice(2, 2, &[5.0, 6.0, 1.0, 2.0]));
+        assert!(matches!(b.targets(Targets::Classes(&[])), Targets::Classes(&[9, 7])));
+    }
+}

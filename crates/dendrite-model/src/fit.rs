@@ -1,0 +1,479 @@
+//! Training: `Model::fit`, its options, early stopping and the end-of-epoch hook.
+
+use std::io::{IsTerminal, Write};
+
+use dendrite_layers::Mode;
+use dendrite_losses::{Targets, regularization_loss};
+use dendrite_tensor::{Matrix, Parameterized};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::batch::{Batch, gather_rows};
+use crate::model::forward_layers;
+use crate::printout::stats;
+use crate::{EpochRecord, Error, Evaluation, History, Model, Result};
+
+/// Whether training goes on after an epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on.
+    Continue,
+    /// Stop after this epoch (its record is kept).
+    Stop,
+}
+
+/// Code run after every epoch with the model and the epoch's record (checkpointing uses it).
+/// An `Err` stops training with [`Error::Callback`].
+pub type EpochHook<'a> = Box<
+    dyn FnMut(&Model, &EpochRecord) -> std::result::Result<Flow, Box<dyn std::error::Error + Send + Sync>>
+        + 'a,
+>;
+
+/// Where the book's printout goes.
+pub enum Report<'a> {
+    /// Standard output (the default).
+    Stdout,
+    /// Nowhere.
+    Quiet,
+    /// Any writer (a test's buffer, a log file).
+    Writer(&'a mut dyn Write),
+}
+
+impl std::fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Report::Stdout => "Stdout",
+            Report::Quiet => "Quiet",
+            Report::Writer(_) => "Writer",
+        })
+    }
+}
+
+/// Stop when the monitored loss (validation loss when there is validation data, training loss
+/// otherwise) has not improved by more than `min_delta` for `patience` epochs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EarlyStopping {
+    /// Epochs without improvement before stopping.
+    pub patience: usize,
+    /// The smallest decrease that counts as an improvement.
+    pub min_delta: f64,
+    /// Whether to put back the weights of the best epoch when training ends.
+    pub restore_best_weights: bool,
+}
+
+impl Default for EarlyStopping {
+    fn default() -> Self {
+        Self { patience: 10, min_delta: 0.0, restore_best_weights: true }
+    }
+}
+
+/// How [`Model::fit`] trains.
+///
+/// # Example
+/// ```
+/// use dendrite_model::{FitOptions, Report};
+/// let options = FitOptions { epochs: 10, batch_size: Some(128), report: Report::Quiet, ..FitOptions::default() };
+/// assert_eq!(options.shuffle, None); // on, because of the batches
+/// ```
+pub struct FitOptions<'a> {
+    /// Passes over the training data (at least 1).
+    pub epochs: usize,
+    /// Samples per step; `None` trains on the full batch. A short last batch is kept.
+    pub batch_size: Option<usize>,
+    /// Shuffle the samples every epoch with the model's generator; `None` shuffles exactly when
+    /// training in batches.
+    pub shuffle: Option<bool>,
+    /// Print every this many epochs (full batch) or steps (batches); 0 prints no progress lines.
+    pub print_every: usize,
+    /// Data to validate on.
+    pub validation: Option<(&'a Matrix, Targets<'a>)>,
+    /// Stop early when the monitored loss stops improving.
+    pub early_stopping: Option<EarlyStopping>,
+    /// Code run after every epoch.
+    pub on_epoch_end: Option<EpochHook<'a>>,
+    /// Where the printout goes.
+    pub report: Report<'a>,
+    /// Show a progress bar on standard error when it is a terminal (and the report is not quiet).
+    pub progress_bar: bool,
+}
+
+impl Default for FitOptions<'_> {
+    fn default() -> Self {
+        Self {
+            epochs: 1,
+            batch_size: None,
+            shuffle: None,
+            print_every: 1,
+            validation: None,
+            early_stopping: None,
+            on_epoch_end: None,
+            report: Report::Stdout,
+            progress_bar: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for FitOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FitOptions")
+            .field("epochs", &self.epochs)
+            .field("batch_size", &self.batch_size)
+            .field("shuffle", &self.shuffle)
+            .field("print_every", &self.print_every)
+            .field("validation", &self.validation.as_ref().map(|(x, _)| x.shape()))
+            .field("early_stopping", &self.early_stopping)
+            .field("on_epoch_end", &self.on_epoch_end.is_some())
+            .field("report", &self.report)
+            .field("progress_bar", &self.progress_bar)
+            .finish()
+    }
+}
+
+/// The printout's destination and the progress bar.
+struct Printer<'a, 'r> {
+    report: &'r mut Report<'a>,
+    bar: Option<ProgressBar>,
+}
+
+impl Printer<'_, '_> {
+    fn line(&mut self, text: &str) -> Result<()> {
+        match self.report {
+            Report::Quiet => Ok(()),
+            Report::Stdout => {
+                match &self.bar {
+                    Some(bar) => bar.suspend(|| println!("{text}")),
+                    None => println!("{text}"),
+                }
+                Ok(())
+            }
+            Report::Writer(w) => Ok(writeln!(w, "{text}")?),
+        }
+    }
+}
+
+/// One training step's measurements.
+struct StepStats {
+    data_loss: f64,
+    reg_loss: f64,
+    hits: usize,
+    count: usize,
+}
+
+/// Tracks the monitored loss for early stopping, with a copy of the best weights.
+struct Stopper {
+    config: EarlyStopping,
+    best: f64,
+    since_best: usize,
+    best_weights: Vec<Matrix>,
+}
+
+impl Model {
+    /// Trains the model on `(x, y)` and returns the per-epoch history.
+    ///
+    /// Full-batch training prints the book's early chapters' lines (`epoch: 0, acc: …` every
+    /// `print_every` epochs, then `validation, acc: …, loss: …` once at the end); training in
+    /// batches prints its model chapter's (`epoch: 1`, `step: …` every `print_every` steps and
+    /// at the last step, `training, …`, and `validation, …` after every epoch).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`] for zero epochs or a zero batch size; [`Error::InvalidData`]
+    /// for inputs or targets that do not fit the model (width, length, NaN, label range, kind);
+    /// [`Error::NonFinite`] when training produces a NaN or infinity; [`Error::Callback`] when
+    /// the end-of-epoch hook fails.
+    pub fn fit(&mut self, x: &Matrix, y: Targets<'_>, mut options: FitOptions<'_>) -> Result<History> {
+        if options.epochs == 0 {
+            return Err(Error::InvalidSetting("epochs must be at least 1".to_owned()));
+        }
+        if options.batch_size == Some(0) {
+            return Err(Error::InvalidSetting("batch size must be at least 1".to_owned()));
+        }
+        self.check_data(x, y)?;
+        if let Some((vx, vy)) = options.validation {
+            self.check_data(vx, vy).map_err(|e| match e {
+                Error::InvalidData(m) => Error::InvalidData(format!("validation data: {m}")),
+                other => other,
+            })?;
+        }
+        self.accuracy = self.accuracy.fitted_to(y);
+
+        let n = x.nrows();
+        let batched = options.batch_size.is_some();
+        let batch_size = options.batch_size.unwrap_or(n).min(n);
+        let steps = n.div_ceil(batch_size);
+        let shuffle = options.shuffle.unwrap_or(batched);
+        let first_epoch = usize::from(batched);
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut batch = Batch::default();
+        let mut history = History::default();
+        let mut stopper = options.early_stopping.map(|config| Stopper {
+            config,
+            best: f64::INFINITY,
+            since_best: 0,
+            best_weights: Vec::new(),
+        });
+        let show_bar = options.progress_bar
+            && !matches!(options.report, Report::Quiet)
+            && std::io::stderr().is_terminal();
+        let bar = show_bar.then(|| {
+            let bar = ProgressBar::with_draw_target(
+                Some((options.epochs * steps) as u64),
+                ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) =
+                ProgressStyle::with_template("{bar:40} {pos}/{len} steps, {elapsed} elapsed, {eta} left")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        let mut printer = Printer { report: &mut options.report, bar };
+        let print_every = options.print_every;
+        let mut last_validation: Option<Evaluation> = None;
+
+        for e in 0..options.epochs {
+            let epoch = first_epoch + e;
+            if batched {
+                printer.line(&format!("epoch: {epoch}"))?;
+            }
+            if shuffle {
+                self.rng.shuffle(&mut order);
+            }
+            let (mut loss_sum, mut hits, mut count, mut last_reg) = (0.0f64, 0usize, 0usize, 0.0f64);
+            for step in 0..steps {
+                let rows = &order[step * batch_size..((step + 1) * batch_size).min(n)];
+                let lr_before = self.optimizer.learning_rate();
+                let s = if !shuffle && steps == 1 {
+                    self.train_step(x, y, epoch, step)?
+                } else {
+                    batch.gather(x, y, rows);
+                    let by = batch.targets(y);
+                    self.train_step(&batch.x, by, epoch, step)?
+                };
+                loss_sum += s.data_loss * rows.len() as f64;
+                hits += s.hits;
+                count += s.count;
+                last_reg = s.reg_loss;
+                if let Some(bar) = &printer.bar {
+                    bar.inc(1);
+                }
+                if print_every > 0 {
+                    if !batched && epoch % print_every == 0 {
+                        let acc = s.hits as f64 / s.count.max(1) as f64;
+                        printer.line(&format!(
+                            "epoch: {epoch}, {}",
+                            stats(acc, s.data_loss, s.reg_loss, lr_before)
+                        ))?;
+                    } else if batched && (step % print_every == 0 || step + 1 == steps) {
+                        let acc = s.hits as f64 / s.count.max(1) as f64;
+                        let lr = self.optimizer.learning_rate();
+                        printer
+                            .line(&format!("step: {step}, {}", stats(acc, s.data_loss, s.reg_loss, lr)))?;
+                    }
+                }
+            }
+            let data_loss = loss_sum / n as f64;
+            let accuracy = hits as f64 / count.max(1) as f64;
+            // Full batch: the values of the step, measured before its update (as the book's
+            // early chapters print them); batches: the penalty at the end of the epoch.
+            let reg_loss = if batched { f64::from(regularization_loss(&self.layers)) } else { last_reg };
+            let lr = self.optimizer.learning_rate();
+            if batched {
+                printer.line(&format!("training, {}", stats(accuracy, data_loss, reg_loss, lr)))?;
+            }
+            let last = e + 1 == options.epochs;
+            let validate_now =
+                batched || stopper.is_some() || last || (print_every > 0 && epoch % print_every == 0);
+            let validation = match options.validation {
+                Some((vx, vy)) if validate_now => {
+                    let v = self.evaluate_batched(vx, vy, options.batch_size)?;
+                    if batched {
+                        printer.line(&format!("validation, acc: {:.3}, loss: {:.3}", v.accuracy, v.loss))?;
+                    }
+                    last_validation = Some(v);
+                    Some(v)
+                }
+                _ => None,
+            };
+            let record = EpochRecord {
+                epoch,
+                loss: data_loss + reg_loss,
+                data_loss,
+                regularization_loss: reg_loss,
+                accuracy,
+                learning_rate: lr,
+                validation_loss: validation.map(|v| f64::from(v.loss)),
+                validation_accuracy: validation.map(|v| f64::from(v.accuracy)),
+            };
+            history.epochs.push(record);
+
+            let mut flow = Flow::Continue;
+            if let Some(stopper) = stopper.as_mut() {
+                let monitored = record.validation_loss.unwrap_or(record.loss);
+                if monitored < stopper.best - stopper.config.min_delta {
+                    stopper.best = monitored;
+                    stopper.since_best = 0;
+                    if stopper.config.restore_best_weights {
+                        snapshot(&self.layers, &mut stopper.best_weights);
+                    }
+                } else {
+                    stopper.since_best += 1;
+                    if stopper.since_best >= stopper.config.patience {
+                        flow = Flow::Stop;
+                    }
+                }
+            }
+            if let Some(hook) = options.on_epoch_end.as_mut() {
+                if hook(self, &record).map_err(Error::Callback)? == Flow::Stop {
+                    flow = Flow::Stop;
+                }
+            }
+            if flow == Flow::Stop {
+                break;
+            }
+        }
+        if let Some(bar) = &printer.bar {
+            bar.finish_and_clear();
+        }
+        if let Some(stopper) = stopper.filter(|s| s.config.restore_best_weights && !s.best_weights.is_empty())
+        {
+            let mut k = 0;
+            self.layers.visit_params_mut(&mut |p| {
+                p.value.copy_from(&stopper.best_weights[k]);
+                k += 1;
+            });
+        }
+        if !batched && let Some(v) = last_validation {
+            printer.line(&format!("validation, acc: {:.3}, loss: {:.3}", v.accuracy, v.loss))?;
+        }
+        Ok(history)
+    }
+
+    /// One forward pass, backward pass and update on a batch.
+    fn train_step(&mut self, x: &Matrix, y: Targets<'_>, epoch: usize, step: usize) -> Result<StepStats> {
+        let body = if self.fused.is_some() { self.layers.len() - 1 } else { self.layers.len() };
+        let (layers, _) = self.layers.split_at_mut(body);
+        let out = if layers.is_empty() { x } else { forward_layers(layers, x, Mode::Train)? };
+        // The loss, the accuracy and the loss's gradient, while the output is at hand.
+        let (data_loss, (hits, count)) = match self.fused.as_mut() {
+            Some(fused) => {
+                let l = fused.forward(out, y)?;
+                fused.backward(y, &mut self.dloss)?;
+                (l, self.accuracy.count(fused.output(), y))
+            }
+            None => {
+                let loss = self.loss.as_loss();
+                let l = loss.forward(out, y)?;
+                loss.backward(out, y, &mut self.dloss)?;
+                (l, self.accuracy.count(out, y))
+            }
+        };
+        if !data_loss.is_finite() {
+            let layer = self
+                .layers
+                .iter()
+                .enumerate()
+                .find(|(_, l)| l.output().is_some_and(|o| o.iter().any(|v| !v.is_finite())))
+                .map_or_else(|| "the loss".to_owned(), |(i, l)| format!("layer {i} ({})", l.describe()));
+            return Err(Error::NonFinite { epoch, step, layer, what: "output".to_owned() });
+        }
+        let reg_loss = f64::from(regularization_loss(&self.layers));
+
+        let (layers, _) = self.layers.split_at_mut(body);
+        let mut g: &Matrix = &self.dloss;
+        for layer in layers.iter_mut().rev() {
+            g = layer.backward(g)?;
+        }
+        for (i, layer) in self.layers.iter().enumerate() {
+            let mut bad = None;
+            layer.visit_params(&mut |p| {
+                if bad.is_none() && p.grad.iter().any(|v| !v.is_finite()) {
+                    bad = Some(p.name());
+                }
+            });
+            if let Some(name) = bad {
+                return Err(Error::NonFinite {
+                    epoch,
+                    step,
+                    layer: format!("layer {i} ({})", layer.describe()),
+                    what: format!("gradient of {name}"),
+                });
+            }
+        }
+        self.optimizer.step(&mut self.layers)?;
+        Ok(StepStats { data_loss: f64::from(data_loss), reg_loss, hits, count })
+    }
+
+    /// [`Model::evaluate`] in batches of `batch_size` rows (all rows at once for `None`),
+    /// accumulating loss and accuracy over the batches like the book.
+    ///
+    /// # Errors
+    /// As [`Model::evaluate`]; [`Error::InvalidSetting`] for a zero batch size.
+    pub fn evaluate_batched(
+        &mut self,
+        x: &Matrix,
+        y: Targets<'_>,
+        batch_size: Option<usize>,
+    ) -> Result<Evaluation> {
+        self.check_data(x, y)?;
+        let n = x.nrows();
+        let batch_size = match batch_size {
+            Some(0) => return Err(Error::InvalidSetting("batch size must be at least 1".to_owned())),
+            Some(b) => b.min(n),
+            None => n,
+        };
+        let mut batch = Batch::default();
+        let rows: Vec<usize> = (0..n).collect();
+        let (mut loss_sum, mut hits, mut count) = (0.0f64, 0usize, 0usize);
+        for chunk in rows.chunks(batch_size) {
+            let (bx, by) = if chunk.len() == n {
+                (x, y)
+            } else {
+                batch.gather(x, y, chunk);
+                (&batch.x, batch.targets(y))
+            };
+            let output = forward_layers(&mut self.layers, bx, Mode::Infer)?;
+            loss_sum += f64::from(self.loss.as_loss().forward(output, by)?) * chunk.len() as f64;
+            let (h, c) = self.accuracy.count(output, by);
+            hits += h;
+            count += c;
+        }
+        Ok(Evaluation {
+            samples: n,
+            loss: (loss_sum / n as f64) as f32,
+            accuracy: hits as f32 / count.max(1) as f32,
+        })
+    }
+
+    /// [`Model::predict`] in batches of `batch_size` rows.
+    ///
+    /// # Errors
+    /// As [`Model::predict`]; [`Error::InvalidSetting`] for a zero batch size.
+    pub fn predict_batched(&mut self, x: &Matrix, batch_size: usize) -> Result<Matrix> {
+        if batch_size == 0 {
+            return Err(Error::InvalidSetting("batch size must be at least 1".to_owned()));
+        }
+        self.check_inputs(x)?;
+        let n = x.nrows();
+        let mut out = Matrix::zeros(n, self.output_width);
+        let mut bx = Matrix::zeros(0, 0);
+        let rows: Vec<usize> = (0..n).collect();
+        for chunk in rows.chunks(batch_size) {
+            gather_rows(x, chunk, &mut bx);
+            let y = forward_layers(&mut self.layers, &bx, Mode::Infer)?;
+            out.rows_mut(chunk[0], chunk.len()).copy_from(y);
+        }
+        Ok(out)
+    }
+}
+
+/// Copies every parameter value into `into` (reusing its matrices).
+fn snapshot(params: &dyn Parameterized, into: &mut Vec<Matrix>) {
+    let mut k = 0;
+    params.visit_params(&mut |p| {
+        if k < into.len() {
+            into[k].clone_from(&p.value);
+        } else {
+            into.push(p.value.clone());
+        }
+        k += 1;
+    });
+}

@@ -1,0 +1,362 @@
+//! Training: printout, history files, determinism, callbacks, divergence and bad input.
+
+use dendrite_data::spiral_data;
+use dendrite_layers::{Layer, Mode};
+use dendrite_losses::Targets;
+use dendrite_model::{EarlyStopping, Error, FitOptions, Flow, History, LossKind, Model, Report};
+use dendrite_optim::{Adam, AdamConfig};
+use dendrite_tensor::{Matrix, Param, Parameterized, Rng};
+use regex::Regex;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn spiral_model(seed: u64) -> Result<Model, Error> {
+    Model::builder(2)
+        .dense(32)
+        .relu()
+        .dropout(0.1)
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .optimizer(Adam::new(AdamConfig { learning_rate: 0.05, decay: 5e-5, ..AdamConfig::default() })?)
+        .seed(seed)
+        .build()
+}
+
+fn data() -> (Matrix, Vec<usize>, Matrix, Vec<usize>) {
+    let mut rng = Rng::seed_from_u64(3);
+    let (x, y) = spiral_data(100, 3, &mut rng);
+    let (vx, vy) = spiral_data(30, 3, &mut rng);
+    (x, y, vx, vy)
+}
+
+fn weights(model: &Model) -> Vec<u32> {
+    let mut bits = Vec::new();
+    model.visit_params(&mut |p| bits.extend(p.value.iter().map(|v| v.to_bits())));
+    bits
+}
+
+const STATS: &str =
+    r"acc: \d\.\d{3}, loss: \d+\.\d{3} \(data_loss: \d+\.\d{3}, reg_loss: \d+\.\d{3}\), lr: \d\.\d+(e-\d\d)?";
+
+#[test]
+fn full_batch_printout_has_the_books_lines() -> TestResult {
+    let (x, y, vx, vy) = data();
+    let mut out = Vec::new();
+    spiral_model(0)?.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions {
+            epochs: 201,
+            print_every: 100,
+            validation: Some((&vx, Targets::Classes(&vy))),
+            report: Report::Writer(&mut out),
+            ..FitOptions::default()
+        },
+    )?;
+    let text = String::from_utf8(out)?;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    for (line, epoch) in lines.iter().zip([0, 100, 200]) {
+        let re = Regex::new(&format!("^epoch: {epoch}, {STATS}$"))?;
+        assert!(re.is_match(line), "{line}");
+    }
+    assert!(lines[0].ends_with("lr: 0.05"), "{}", lines[0]);
+    assert!(
+        Regex::new(r"^validation, acc: \d\.\d{3}, loss: \d+\.\d{3}$")?.is_match(lines[3]),
+        "{}",
+        lines[3]
+    );
+    Ok(())
+}
+
+#[test]
+fn batched_printout_has_the_model_chapters_lines() -> TestResult {
+    let (x, y, vx, vy) = data();
+    let mut out = Vec::new();
+    spiral_model(0)?.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions {
+            epochs: 2,
+            batch_size: Some(128),
+            print_every: 2,
+            validation: Some((&vx, Targets::Classes(&vy))),
+            report: Report::Writer(&mut out),
+            ..FitOptions::default()
+        },
+    )?;
+    let text = String::from_utf8(out)?;
+    // 300 samples in batches of 128: steps 0, 1, 2 (the last one short); printed: 0 and 2.
+    let expected = [
+        "^epoch: 1$".to_owned(),
+        format!("^step: 0, {STATS}$"),
+        format!("^step: 2, {STATS}$"),
+        format!("^training, {STATS}$"),
+        r"^validation, acc: \d\.\d{3}, loss: \d+\.\d{3}$".to_owned(),
+        "^epoch: 2$".to_owned(),
+    ];
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 10, "{text}");
+    for (line, pattern) in lines.iter().zip(&expected) {
+        assert!(Regex::new(pattern)?.is_match(line), "{line} !~ {pattern}");
+    }
+    Ok(())
+}
+
+#[test]
+fn same_seed_same_bytes_with_batches_shuffling_and_dropout() -> TestResult {
+    let (x, y, _, _) = data();
+    let run = |seed| -> Result<(Vec<u32>, History), Error> {
+        let mut model = spiral_model(seed)?;
+        let options =
+            FitOptions { epochs: 5, batch_size: Some(32), report: Report::Quiet, ..FitOptions::default() };
+        let history = model.fit(&x, Targets::Classes(&y), options)?;
+        Ok((weights(&model), history))
+    };
+    let (a, ha) = run(11)?;
+    let (b, hb) = run(11)?;
+    let (c, _) = run(12)?;
+    assert_eq!(a, b, "bit-identical weights");
+    assert_eq!(ha, hb);
+    assert_ne!(a, c, "another seed trains differently");
+    Ok(())
+}
+
+#[test]
+fn history_round_trips_through_csv_and_json() -> TestResult {
+    let (x, y, vx, vy) = data();
+    let history = spiral_model(0)?.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions {
+            epochs: 3,
+            batch_size: Some(100),
+            validation: Some((&vx, Targets::Classes(&vy))),
+            report: Report::Quiet,
+            ..FitOptions::default()
+        },
+    )?;
+    assert_eq!(history.epochs.len(), 3);
+    assert!(history.epochs.iter().all(|e| e.validation_loss.is_some()));
+    let mut csv = Vec::new();
+    history.write_csv(&mut csv)?;
+    let header = String::from_utf8(csv.clone())?.lines().next().unwrap_or_default().to_owned();
+    assert_eq!(
+        header,
+        "epoch,loss,data_loss,regularization_loss,accuracy,learning_rate,validation_loss,validation_accuracy"
+    );
+    assert_eq!(History::read_csv(csv.as_slice())?, history);
+    let mut json = Vec::new();
+    history.write_json(&mut json)?;
+    assert_eq!(History::read_json(json.as_slice())?, history);
+    Ok(())
+}
+
+#[test]
+fn training_learns_the_spiral() -> TestResult {
+    let (x, y, vx, vy) = data();
+    let mut model = Model::builder(2)
+        .dense(64)
+        .relu()
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .optimizer(Adam::new(AdamConfig { learning_rate: 0.05, decay: 5e-5, ..AdamConfig::default() })?)
+        .build()?;
+    let options = FitOptions { epochs: 1000, report: Report::Quiet, ..FitOptions::default() };
+    let history = model.fit(&x, Targets::Classes(&y), options)?;
+    let (first, last) = (history.epochs[0], history.epochs[999]);
+    assert!(last.loss < 0.5 * first.loss, "{first:?} -> {last:?}");
+    assert!(last.accuracy > 0.75, "{last:?}");
+    assert!(model.evaluate(&vx, Targets::Classes(&vy))?.accuracy > 0.6);
+    Ok(())
+}
+
+#[test]
+fn early_stopping_restores_the_best_weights() -> TestResult {
+    let (x, y, _, _) = data();
+    let mut model = spiral_model(0)?;
+    let mut first_epoch_weights = Vec::new();
+    let hook = Box::new(|m: &Model, r: &dendrite_model::EpochRecord| {
+        if r.epoch == 0 {
+            first_epoch_weights = weights(m);
+        }
+        Ok(Flow::Continue)
+    });
+    // No later epoch can beat the first by 1e9: the first stays best, and patience 2 stops
+    // training after epoch 2.
+    let history = model.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions {
+            epochs: 50,
+            early_stopping: Some(EarlyStopping { patience: 2, min_delta: 1e9, restore_best_weights: true }),
+            on_epoch_end: Some(hook),
+            report: Report::Quiet,
+            ..FitOptions::default()
+        },
+    )?;
+    assert_eq!(history.epochs.len(), 3);
+    assert_eq!(weights(&model), first_epoch_weights);
+    Ok(())
+}
+
+#[test]
+fn the_epoch_hook_can_stop_or_fail() -> TestResult {
+    let (x, y, _, _) = data();
+    let mut model = spiral_model(0)?;
+    let stop_at_3 = Box::new(|_: &Model, r: &dendrite_model::EpochRecord| {
+        Ok(if r.epoch == 3 { Flow::Stop } else { Flow::Continue })
+    });
+    let options = FitOptions {
+        epochs: 10,
+        on_epoch_end: Some(stop_at_3),
+        report: Report::Quiet,
+        ..FitOptions::default()
+    };
+    assert_eq!(model.fit(&x, Targets::Classes(&y), options)?.epochs.len(), 4);
+    let failing = Box::new(|_: &Model, _: &dendrite_model::EpochRecord| Err("disk full".into()));
+    let options = FitOptions {
+        epochs: 10,
+        on_epoch_end: Some(failing),
+        report: Report::Quiet,
+        ..FitOptions::default()
+    };
+    let err = model.fit(&x, Targets::Classes(&y), options).unwrap_err();
+    assert_eq!(err.to_string(), "callback failed: disk full");
+    Ok(())
+}
+
+/// A plug-in layer that passes its input through, and poisons it with NaN on one call.
+#[derive(Debug)]
+struct Poison {
+    calls: usize,
+    poison_at: usize,
+    output: Matrix,
+    dinputs: Matrix,
+}
+
+impl Parameterized for Poison {
+    fn visit_params(&self, _f: &mut dyn FnMut(&Param)) {}
+    fn visit_params_mut(&mut self, _f: &mut dyn FnMut(&mut Param)) {}
+}
+
+impl Layer for Poison {
+    fn kind(&self) -> &'static str {
+        "Poison"
+    }
+    fn output_width(&self, input_width: usize) -> dendrite_layers::Result<usize> {
+        Ok(input_width)
+    }
+    fn forward(&mut self, input: &Matrix, _mode: Mode) -> dendrite_layers::Result<&Matrix> {
+        self.output = input.clone();
+        if self.calls == self.poison_at {
+            self.output[(0, 0)] = f32::NAN;
+        }
+        self.calls += 1;
+        Ok(&self.output)
+    }
+    fn backward(&mut self, dvalues: &Matrix) -> dendrite_layers::Result<&Matrix> {
+        self.dinputs = dvalues.clone();
+        Ok(&self.dinputs)
+    }
+    fn output(&self) -> Option<&Matrix> {
+        Some(&self.output)
+    }
+}
+
+#[test]
+fn a_nan_stops_training_naming_epoch_step_and_layer() -> TestResult {
+    let (x, y, _, _) = data();
+    let poison = Poison { calls: 0, poison_at: 5, output: Matrix::zeros(0, 0), dinputs: Matrix::zeros(0, 0) };
+    let mut model = Model::builder(2)
+        .dense(8)
+        .layer(Box::new(poison))
+        .relu()
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .build()?;
+    // Batches of 100: three steps per epoch, so the sixth call is epoch 2, step 2.
+    let options =
+        FitOptions { epochs: 5, batch_size: Some(100), report: Report::Quiet, ..FitOptions::default() };
+    let err = model.fit(&x, Targets::Classes(&y), options).unwrap_err();
+    assert!(matches!(err, Error::NonFinite { epoch: 2, step: 2, .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "training diverged at epoch 2, step 2: output of layer 1 (Poison) is not finite"
+    );
+    Ok(())
+}
+
+#[test]
+fn bad_settings_and_data_are_errors_with_clear_messages() -> TestResult {
+    let (x, y, _, _) = data();
+    let mut model = spiral_model(0)?;
+    let quiet = || FitOptions { report: Report::Quiet, ..FitOptions::default() };
+    let cases: Vec<(Result<History, Error>, &str)> = vec![
+        (
+            model.fit(&x, Targets::Classes(&y), FitOptions { epochs: 0, ..quiet() }),
+            "invalid setting: epochs must be at least 1",
+        ),
+        (
+            model.fit(&x, Targets::Classes(&y), FitOptions { batch_size: Some(0), ..quiet() }),
+            "invalid setting: batch size must be at least 1",
+        ),
+        (model.fit(&x, Targets::Classes(&y[..10]), quiet()), "invalid data: 300 samples but 10 targets"),
+        (model.fit(&Matrix::zeros(0, 2), Targets::Classes(&[]), quiet()), "invalid data: no samples"),
+        (
+            model.fit(&Matrix::zeros(3, 2), Targets::Classes(&[0, 3, 1]), quiet()),
+            "invalid data: label 3 of sample 1 is out of range for 3 classes",
+        ),
+        (
+            model.fit(&Matrix::zeros(3, 2), Targets::Values(&Matrix::zeros(3, 2)), quiet()),
+            "invalid data: targets have 2 columns, the model outputs 3",
+        ),
+        (
+            model.fit(&Matrix::zeros(3, 5), Targets::Classes(&[0, 1, 2]), quiet()),
+            "invalid data: inputs have 5 columns, the model takes 2",
+        ),
+    ];
+    for (result, message) in cases {
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::InvalidSetting(_) | Error::InvalidData(_)), "{err:?}");
+        assert_eq!(err.to_string(), message);
+    }
+    let mut nan = x.clone();
+    nan[(7, 1)] = f32::NAN;
+    let err = model.fit(&nan, Targets::Classes(&y), quiet()).unwrap_err();
+    assert_eq!(err.to_string(), "invalid data: input at row 7, column 1 is NaN");
+    let bad_val = Matrix::zeros(4, 3);
+    let options = FitOptions { validation: Some((&bad_val, Targets::Classes(&[0, 0, 0, 0]))), ..quiet() };
+    let err = model.fit(&x, Targets::Classes(&y), options).unwrap_err();
+    assert_eq!(err.to_string(), "invalid data: validation data: inputs have 3 columns, the model takes 2");
+
+    let mut binary = Model::builder(2).dense(1).sigmoid().loss(LossKind::BinaryCrossEntropy).build()?;
+    let err = binary.fit(&x, Targets::Classes(&y), quiet()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid data: binary cross-entropy needs value targets (a matrix), got class indices"
+    );
+    Ok(())
+}
+
+#[test]
+fn batched_evaluation_and_prediction_match_the_full_batch() -> TestResult {
+    let (x, y, _, _) = data();
+    let mut model = spiral_model(0)?;
+    model.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions { epochs: 20, report: Report::Quiet, ..FitOptions::default() },
+    )?;
+    let full = model.evaluate(&x, Targets::Classes(&y))?;
+    let batched = model.evaluate_batched(&x, Targets::Classes(&y), Some(64))?;
+    assert_eq!(full.accuracy, batched.accuracy);
+    assert!((full.loss - batched.loss).abs() < 1e-5);
+    let p = model.predict(&x)?;
+    let pb = model.predict_batched(&x, 7)?;
+    assert!(p.iter().zip(pb.iter()).all(|(a, b)| (a - b).abs() < 1e-6));
+    Ok(())
+}
