@@ -233,6 +233,7 @@ fn the_epoch_hook_can_stop_or_fail() -> TestResult {
 struct Poison {
     calls: usize,
     poison_at: usize,
+    poison_gradient: bool,
     output: Matrix,
     dinputs: Matrix,
 }
@@ -251,7 +252,7 @@ impl Layer for Poison {
     }
     fn forward(&mut self, input: &Matrix, _mode: Mode) -> dendrite_layers::Result<&Matrix> {
         self.output = input.clone();
-        if self.calls == self.poison_at {
+        if self.calls == self.poison_at && !self.poison_gradient {
             self.output[(0, 0)] = f32::NAN;
         }
         self.calls += 1;
@@ -259,6 +260,9 @@ impl Layer for Poison {
     }
     fn backward(&mut self, dvalues: &Matrix) -> dendrite_layers::Result<&Matrix> {
         self.dinputs = dvalues.clone();
+        if self.calls == self.poison_at + 1 && self.poison_gradient {
+            self.dinputs[(0, 0)] = f32::INFINITY;
+        }
         Ok(&self.dinputs)
     }
     fn output(&self) -> Option<&Matrix> {
@@ -269,23 +273,37 @@ impl Layer for Poison {
 #[test]
 fn a_nan_stops_training_naming_epoch_step_and_layer() -> TestResult {
     let (x, y, _, _) = data();
-    let poison = Poison { calls: 0, poison_at: 5, output: Matrix::zeros(0, 0), dinputs: Matrix::zeros(0, 0) };
-    let mut model = Model::builder(2)
-        .dense(8)
-        .layer(Box::new(poison))
-        .relu()
-        .dense(3)
-        .softmax()
-        .loss(LossKind::CategoricalCrossEntropy)
-        .build()?;
+    let model = |poison_gradient| {
+        let poison = Poison {
+            calls: 0,
+            poison_at: 5,
+            poison_gradient,
+            output: Matrix::zeros(0, 0),
+            dinputs: Matrix::zeros(0, 0),
+        };
+        Model::builder(2)
+            .dense(8)
+            .layer(Box::new(poison))
+            .relu()
+            .dense(3)
+            .softmax()
+            .loss(LossKind::CategoricalCrossEntropy)
+            .build()
+    };
     // Batches of 100: three steps per epoch, so the sixth call is epoch 2, step 2.
     let options =
-        FitOptions { epochs: 5, batch_size: Some(100), report: Report::Quiet, ..FitOptions::default() };
-    let err = model.fit(&x, Targets::Classes(&y), options).unwrap_err();
+        || FitOptions { epochs: 5, batch_size: Some(100), report: Report::Quiet, ..FitOptions::default() };
+    let err = model(false)?.fit(&x, Targets::Classes(&y), options()).unwrap_err();
     assert!(matches!(err, Error::NonFinite { epoch: 2, step: 2, .. }), "{err}");
     assert_eq!(
         err.to_string(),
         "training diverged at epoch 2, step 2: output of layer 1 (Poison) is not finite"
+    );
+    // An infinite gradient flowing back from the plug-in reaches the Dense layer before it.
+    let err = model(true)?.fit(&x, Targets::Classes(&y), options()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "training diverged at epoch 2, step 2: gradient of weight of layer 0 (Dense(2 -> 8)) is not finite"
     );
     Ok(())
 }
