@@ -264,6 +264,10 @@ impl Layer for Dense {
     fn output(&self) -> Option<&Matrix> {
         Some(&self.output)
     }
+
+    fn spec(&self) -> crate::LayerSpec {
+        crate::LayerSpec::Dense(self.config())
+    }
 }
 
 #[cfg(test)]

@@ -172,6 +172,18 @@ impl Layer for Dropout {
     fn output(&self) -> Option<&Matrix> {
         Some(&self.output)
     }
+
+    fn spec(&self) -> crate::LayerSpec {
+        crate::LayerSpec::Dropout { rate: self.rate }
+    }
+
+    fn rng(&self) -> Option<&Rng> {
+        Some(&self.rng)
+    }
+
+    fn rng_mut(&mut self) -> Option<&mut Rng> {
+        Some(&mut self.rng)
+    }
 }
 
 #[cfg(test)]

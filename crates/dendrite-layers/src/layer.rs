@@ -1,8 +1,8 @@
 //! The `Layer` trait and the training/inference `Mode`.
 
-use dendrite_tensor::{Matrix, Parameterized, Shape};
+use dendrite_tensor::{Matrix, Parameterized, Rng, Shape};
 
-use crate::{Error, Result};
+use crate::{Error, LayerSpec, Result};
 
 /// Whether a forward pass is part of training or of inference.
 ///
@@ -95,6 +95,24 @@ pub trait Layer: Parameterized + Send + std::fmt::Debug {
     ///
     /// A model reads it only to name the layer where training produced a non-finite value.
     fn output(&self) -> Option<&Matrix> {
+        None
+    }
+
+    /// What a model file records of this layer. Built-in layers give their own variant; the
+    /// default, for plug-ins, is [`LayerSpec::Plugin`] with the layer's kind and no
+    /// configuration (override it to record a configuration for the registered constructor).
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::Plugin { kind: self.kind().to_owned(), config: Vec::new() }
+    }
+
+    /// The layer's own random number generator, if it draws numbers (Dropout does): a
+    /// checkpoint saves and restores its state.
+    fn rng(&self) -> Option<&Rng> {
+        None
+    }
+
+    /// Mutable access to the layer's generator, to restore a checkpoint.
+    fn rng_mut(&mut self) -> Option<&mut Rng> {
         None
     }
 }

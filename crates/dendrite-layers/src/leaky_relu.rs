@@ -64,6 +64,10 @@ impl Layer for LeakyRelu {
     fn output(&self) -> Option<&Matrix> {
         Some(&self.buf.output)
     }
+
+    fn spec(&self) -> crate::LayerSpec {
+        crate::LayerSpec::LeakyRelu { alpha: self.alpha }
+    }
 }
 
 #[cfg(test)]

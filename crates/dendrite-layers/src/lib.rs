@@ -30,6 +30,7 @@ mod pointwise;
 mod relu;
 mod sigmoid;
 mod softmax;
+mod spec;
 mod tanh;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -43,4 +44,5 @@ pub use linear::Linear;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
 pub use softmax::Softmax;
+pub use spec::LayerSpec;
 pub use tanh::Tanh;

@@ -42,6 +42,10 @@ impl Layer for Linear {
     fn output(&self) -> Option<&Matrix> {
         Some(&self.buf.output)
     }
+
+    fn spec(&self) -> crate::LayerSpec {
+        crate::LayerSpec::Linear
+    }
 }
 
 #[cfg(test)]

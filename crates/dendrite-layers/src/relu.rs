@@ -56,6 +56,10 @@ impl Layer for Relu {
     fn output(&self) -> Option<&Matrix> {
         Some(&self.buf.output)
     }
+
+    fn spec(&self) -> crate::LayerSpec {
+        crate::LayerSpec::Relu
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,10 @@ impl Layer for Sigmoid {
     fn output(&self) -> Option<&Matrix> {
         Some(&self.buf.output)
     }
+
+    fn spec(&self) -> crate::LayerSpec {
+        crate::LayerSpec::Sigmoid
+    }
 }
 
 #[cfg(test)]

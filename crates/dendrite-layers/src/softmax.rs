@@ -51,6 +51,10 @@ impl Layer for Softmax {
     fn output(&self) -> Option<&Matrix> {
         Some(&self.output)
     }
+
+    fn spec(&self) -> crate::LayerSpec {
+        crate::LayerSpec::Softmax
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,10 @@ impl Layer for Tanh {
     fn output(&self) -> Option<&Matrix> {
         Some(&self.buf.output)
     }
+
+    fn spec(&self) -> crate::LayerSpec {
+        crate::LayerSpec::Tanh
+    }
 }
 
 #[cfg(test)]

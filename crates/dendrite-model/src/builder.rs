@@ -5,7 +5,7 @@ use dendrite_losses::SoftmaxCrossEntropy;
 use dendrite_optim::{Adam, AdamConfig, Optimizer};
 use dendrite_tensor::{RandomSource, Rng};
 
-use crate::{Accuracy, Error, LossKind, Model, Result};
+use crate::{Accuracy, Error, LossKind, Model, Preprocessing, Result};
 
 /// A layer waiting for `build`, which creates it with the model's generator.
 #[derive(Debug)]
@@ -49,11 +49,27 @@ pub struct ModelBuilder {
     optimizer: Option<Box<dyn Optimizer>>,
     accuracy: Option<Accuracy>,
     seed: u64,
+    preprocessing: Preprocessing,
 }
 
 impl ModelBuilder {
     pub(crate) fn new(input_width: usize) -> Self {
-        Self { input_width, layers: Vec::new(), loss: None, optimizer: None, accuracy: None, seed: 0 }
+        Self {
+            input_width,
+            layers: Vec::new(),
+            loss: None,
+            optimizer: None,
+            accuracy: None,
+            seed: 0,
+            preprocessing: Preprocessing::Identity,
+        }
+    }
+
+    /// The preprocessing applied to raw inputs (default: none), saved with the model.
+    #[must_use]
+    pub fn preprocessing(mut self, preprocessing: Preprocessing) -> Self {
+        self.preprocessing = preprocessing;
+        self
     }
 
     /// A Dense layer of `neurons` taking the previous layer's width, with the book's
@@ -239,6 +255,9 @@ impl ModelBuilder {
             LossKind::BinaryCrossEntropy => Accuracy::Binary,
             _ => Accuracy::Regression { precision: None },
         });
-        Ok(Model::from_parts(self.input_width, width, layers, loss, fused, optimizer, accuracy, rng))
+        let mut model =
+            Model::from_parts(self.input_width, width, layers, loss, fused, optimizer, accuracy, rng);
+        model.set_preprocessing(self.preprocessing)?;
+        Ok(model)
     }
 }

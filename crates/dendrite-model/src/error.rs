@@ -50,6 +50,26 @@ pub enum Error {
     /// Malformed or unwritable JSON.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// A file that is not a valid Dendrite file.
+    #[error(transparent)]
+    Format(#[from] crate::FormatError),
+    /// A model file names a plug-in layer with no registered constructor.
+    #[error("layer kind '{kind}' is not built in and has no registered constructor")]
+    UnregisteredLayer {
+        /// The kind name.
+        kind: String,
+    },
+    /// A plug-in constructor failed.
+    #[error("constructor of layer kind '{kind}' failed: {source}")]
+    PluginConstruction {
+        /// The kind name.
+        kind: String,
+        /// What the constructor said.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A weights file or a tensor set that does not fit the model.
+    #[error("weights do not fit the model: {0}")]
+    WeightsMismatch(String),
     /// An error from a layer.
     #[error(transparent)]
     Layer(#[from] dendrite_layers::Error),

@@ -194,13 +194,20 @@ impl Model {
             })?;
         }
         self.accuracy = self.accuracy.fitted_to(y);
+        let prepared = self.preprocessing.apply(x)?;
+        let x = prepared.as_ref().unwrap_or(x);
+        let prepared_validation = match options.validation {
+            Some((vx, _)) => self.preprocessing.apply(vx)?,
+            None => None,
+        };
+        let validation = options.validation.map(|(vx, vy)| (prepared_validation.as_ref().unwrap_or(vx), vy));
 
         let n = x.nrows();
         let batched = options.batch_size.is_some();
         let batch_size = options.batch_size.unwrap_or(n).min(n);
         let steps = n.div_ceil(batch_size);
         let shuffle = options.shuffle.unwrap_or(batched);
-        let first_epoch = usize::from(batched);
+        let first_epoch = self.epochs + usize::from(batched);
         let mut order: Vec<usize> = (0..n).collect();
         let mut batch = Batch::default();
         let mut history = History::default();
@@ -235,6 +242,11 @@ impl Model {
                 printer.line(&format!("epoch: {epoch}"))?;
             }
             if shuffle {
+                // From the identity each epoch, so that an epoch's order depends only on the
+                // generator's state (which a checkpoint restores), not on earlier epochs.
+                for (i, o) in order.iter_mut().enumerate() {
+                    *o = i;
+                }
                 self.rng.shuffle(&mut order);
             }
             let (mut loss_sum, mut hits, mut count, mut last_reg) = (0.0f64, 0usize, 0usize, 0.0f64);
@@ -282,9 +294,9 @@ impl Model {
             let last = e + 1 == options.epochs;
             let validate_now =
                 batched || stopper.is_some() || last || (print_every > 0 && epoch % print_every == 0);
-            let validation = match options.validation {
+            let validation = match validation {
                 Some((vx, vy)) if validate_now => {
-                    let v = self.evaluate_batched(vx, vy, options.batch_size)?;
+                    let v = self.evaluate_prepared(vx, vy, options.batch_size)?;
                     if batched {
                         printer.line(&format!("validation, acc: {:.3}, loss: {:.3}", v.accuracy, v.loss))?;
                     }
@@ -304,6 +316,7 @@ impl Model {
                 validation_accuracy: validation.map(|v| f64::from(v.accuracy)),
             };
             history.epochs.push(record);
+            self.epochs += 1;
 
             let mut flow = Flow::Continue;
             if let Some(stopper) = stopper.as_mut() {
@@ -414,6 +427,17 @@ impl Model {
         batch_size: Option<usize>,
     ) -> Result<Evaluation> {
         self.check_data(x, y)?;
+        let prepared = self.preprocessing.apply(x)?;
+        self.evaluate_prepared(prepared.as_ref().unwrap_or(x), y, batch_size)
+    }
+
+    /// Evaluation of inputs already checked and preprocessed.
+    fn evaluate_prepared(
+        &mut self,
+        x: &Matrix,
+        y: Targets<'_>,
+        batch_size: Option<usize>,
+    ) -> Result<Evaluation> {
         let n = x.nrows();
         let batch_size = match batch_size {
             Some(0) => return Err(Error::InvalidSetting("batch size must be at least 1".to_owned())),
@@ -452,6 +476,8 @@ impl Model {
             return Err(Error::InvalidSetting("batch size must be at least 1".to_owned()));
         }
         self.check_inputs(x)?;
+        let prepared = self.preprocessing.apply(x)?;
+        let x = prepared.as_ref().unwrap_or(x);
         let n = x.nrows();
         let mut out = Matrix::zeros(n, self.output_width);
         let mut bx = Matrix::zeros(0, 0);

@@ -17,21 +17,32 @@
 //! # }
 //! ```
 
+mod atomic;
 mod batch;
 mod builder;
+mod container;
 mod error;
 mod fit;
 mod history;
 mod loss_kind;
 mod metric;
 mod model;
+mod persist;
+mod preprocess;
 mod printout;
+mod record;
+mod registry;
+mod safetensors_io;
 
+pub use atomic::write_atomic;
 pub use builder::ModelBuilder;
+pub use container::{FORMAT_VERSION, FileKind, FormatError, HEADER_LEN, Header, MAGIC, read_header};
 pub use error::{Error, Result};
 pub use fit::{EarlyStopping, EpochHook, FitOptions, Flow, Report};
 pub use history::{EpochRecord, History};
 pub use loss_kind::LossKind;
 pub use metric::Accuracy;
 pub use model::{Evaluation, Model};
+pub use preprocess::Preprocessing;
 pub use printout::py_repr;
+pub use registry::{ConstructorError, LayerRegistry};

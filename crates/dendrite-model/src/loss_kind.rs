@@ -3,7 +3,7 @@
 use dendrite_losses::{BinaryCrossEntropy, CategoricalCrossEntropy, Loss, Mae, Mse};
 
 /// The built-in losses a model can use (a closed set, so that model files can name them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum LossKind {
     /// Categorical cross-entropy; fused with a final Softmax layer automatically.

@@ -4,7 +4,7 @@ use dendrite_losses::Targets;
 use dendrite_tensor::Matrix;
 
 /// How accuracy is measured (the book's `Accuracy_*` classes).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum Accuracy {
     /// The arg-max of each row against the class (or the arg-max of a one-hot row).

@@ -5,7 +5,7 @@ use dendrite_losses::{SoftmaxCrossEntropy, Targets};
 use dendrite_optim::Optimizer;
 use dendrite_tensor::{Matrix, Param, Parameterized, Rng};
 
-use crate::{Accuracy, Error, LossKind, ModelBuilder, Result};
+use crate::{Accuracy, Error, LossKind, ModelBuilder, Preprocessing, Result};
 
 /// A network with its loss, optimizer, accuracy metric and seeded generator.
 ///
@@ -23,6 +23,10 @@ pub struct Model {
     pub(crate) rng: Rng,
     /// The gradient of the loss with respect to the output, reused from step to step.
     pub(crate) dloss: Matrix,
+    /// What raw inputs go through before the first layer.
+    pub(crate) preprocessing: Preprocessing,
+    /// Completed training epochs, over every `fit` (a checkpoint resumes from it).
+    pub(crate) epochs: usize,
 }
 
 /// The result of [`Model::evaluate`].
@@ -64,6 +68,8 @@ impl Model {
             accuracy,
             rng,
             dloss: Matrix::zeros(0, 0),
+            preprocessing: Preprocessing::Identity,
+            epochs: 0,
         }
     }
 
@@ -110,6 +116,28 @@ impl Model {
         self.accuracy
     }
 
+    /// The preprocessing applied to raw inputs.
+    #[must_use]
+    pub fn preprocessing(&self) -> &Preprocessing {
+        &self.preprocessing
+    }
+
+    /// Sets the preprocessing applied to raw inputs (saved with the model).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`] when it does not fit the input width.
+    pub fn set_preprocessing(&mut self, preprocessing: Preprocessing) -> Result<()> {
+        preprocessing.validate(self.input_width)?;
+        self.preprocessing = preprocessing;
+        Ok(())
+    }
+
+    /// Completed training epochs, over every call of `fit`.
+    #[must_use]
+    pub fn epochs(&self) -> usize {
+        self.epochs
+    }
+
     /// The model's generator (its state is part of a checkpoint).
     #[must_use]
     pub fn rng(&self) -> &Rng {
@@ -141,6 +169,8 @@ impl Model {
     /// [`Error::InvalidData`] for inputs of the wrong width, without rows, or not finite.
     pub fn predict(&mut self, x: &Matrix) -> Result<Matrix> {
         self.check_inputs(x)?;
+        let prepared = self.preprocessing.apply(x)?;
+        let x = prepared.as_ref().unwrap_or(x);
         Ok(forward_layers(&mut self.layers, x, Mode::Infer)?.clone())
     }
 

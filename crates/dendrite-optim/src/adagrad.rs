@@ -4,10 +4,10 @@ use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
 use crate::schedule::validate;
-use crate::{LrSchedule, Optimizer, Result};
+use crate::{LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result};
 
 /// Settings of [`Adagrad`], with the book's defaults (learning rate 1.0, ε = 1e-7).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdagradConfig {
     /// The base learning rate.
     pub learning_rate: f64,
@@ -76,5 +76,17 @@ impl Optimizer for Adagrad {
 
     fn iterations(&self) -> u64 {
         self.core.iterations()
+    }
+
+    fn spec(&self) -> Option<OptimizerSpec> {
+        self.core.spec_if_builtin(OptimizerSpec::Adagrad(self.config))
+    }
+
+    fn state(&self, params: &dyn Parameterized) -> OptimizerState {
+        self.core.state(self.spec(), params)
+    }
+
+    fn set_state(&mut self, params: &dyn Parameterized, state: &OptimizerState) -> Result<()> {
+        self.core.set_state(params, state)
     }
 }

@@ -4,11 +4,11 @@ use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
 use crate::schedule::validate;
-use crate::{Error, LrSchedule, Optimizer, Result};
+use crate::{Error, LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result};
 
 /// Settings of [`Adam`], with the book's defaults (learning rate 0.001, ε = 1e-7, β1 = 0.9,
 /// β2 = 0.999).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdamConfig {
     /// The base learning rate.
     pub learning_rate: f64,
@@ -115,5 +115,17 @@ impl Optimizer for Adam {
 
     fn iterations(&self) -> u64 {
         self.core.iterations()
+    }
+
+    fn spec(&self) -> Option<OptimizerSpec> {
+        self.core.spec_if_builtin(OptimizerSpec::Adam(self.config))
+    }
+
+    fn state(&self, params: &dyn Parameterized) -> OptimizerState {
+        self.core.state(self.spec(), params)
+    }
+
+    fn set_state(&mut self, params: &dyn Parameterized, state: &OptimizerState) -> Result<()> {
+        self.core.set_state(params, state)
     }
 }

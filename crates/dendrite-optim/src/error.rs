@@ -28,6 +28,14 @@ pub enum Error {
         /// The gradient's shape.
         got: String,
     },
+    /// A state snapshot that does not fit the parameters it is restored for.
+    #[error("{optimizer}: cannot restore state: {reason}")]
+    InvalidState {
+        /// The optimizer.
+        optimizer: &'static str,
+        /// What does not fit.
+        reason: String,
+    },
     /// A hyper-parameter outside its valid range.
     #[error("invalid {optimizer} configuration: {reason}")]
     InvalidConfig {

@@ -29,11 +29,13 @@ mod optimizer;
 mod rmsprop;
 mod schedule;
 mod sgd;
+mod spec;
 
 pub use adagrad::{Adagrad, AdagradConfig};
 pub use adam::{Adam, AdamConfig};
 pub use error::{Error, Result};
-pub use optimizer::Optimizer;
+pub use optimizer::{Optimizer, OptimizerState};
 pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use schedule::{InverseTimeDecay, LrSchedule};
 pub use sgd::{Sgd, SgdConfig};
+pub use spec::OptimizerSpec;

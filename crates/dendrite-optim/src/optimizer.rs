@@ -4,7 +4,22 @@ use std::collections::HashMap;
 
 use dendrite_tensor::{Matrix, Param, ParamId, Parameterized, Shape};
 
-use crate::{Error, InverseTimeDecay, LrSchedule, Result};
+use crate::{Error, InverseTimeDecay, LrSchedule, OptimizerSpec, Result};
+
+/// A snapshot of an optimizer: its settings, step counter, current learning rate and
+/// per-parameter state, aligned with the order in which a visitor reaches the parameters
+/// (so that it survives a model file, where parameter ids do not).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimizerState {
+    /// The settings, when they are the built-in ones (`None` with a custom schedule).
+    pub spec: Option<OptimizerSpec>,
+    /// Completed steps.
+    pub iterations: u64,
+    /// The learning rate of the latest step.
+    pub learning_rate: f64,
+    /// Per parameter, in visitor order: its state matrices (none before its first step).
+    pub slots: Vec<Vec<Matrix>>,
+}
 
 /// An optimizer: updates parameters from their gradients, one step at a time.
 ///
@@ -27,6 +42,20 @@ pub trait Optimizer: Send + std::fmt::Debug {
 
     /// The number of completed steps.
     fn iterations(&self) -> u64;
+
+    /// The settings as a serializable spec, or `None` when a custom schedule replaced the
+    /// built-in decay.
+    fn spec(&self) -> Option<OptimizerSpec>;
+
+    /// A snapshot of the state for the parameters `params` holds, in visitor order.
+    fn state(&self, params: &dyn Parameterized) -> OptimizerState;
+
+    /// Restores a snapshot taken by [`Optimizer::state`] for the same parameters.
+    ///
+    /// # Errors
+    /// [`Error::InvalidState`] when the snapshot's parameter count, slot count or shapes do
+    /// not match `params`.
+    fn set_state(&mut self, params: &dyn Parameterized, state: &OptimizerState) -> Result<()>;
 }
 
 /// The skeleton of every optimizer: the schedule, the step counter and per-parameter state.
@@ -38,6 +67,7 @@ pub(crate) struct Core<S> {
     iterations: u64,
     current_lr: f64,
     state: HashMap<ParamId, S>,
+    custom_schedule: bool,
 }
 
 /// Per-parameter state made of matrices of the parameter's shape.
@@ -46,6 +76,12 @@ pub(crate) trait ParamState {
     fn zeros(rows: usize, cols: usize) -> Self;
     /// The shape of the state (`None` for stateless optimizers).
     fn shape(&self) -> Option<(usize, usize)>;
+    /// The state as matrices, for a snapshot.
+    fn to_slots(&self) -> Vec<Matrix>;
+    /// The state from a snapshot's matrices, if there are the right number of them.
+    fn from_slots(slots: &[Matrix]) -> Option<Self>
+    where
+        Self: Sized;
 }
 
 impl<S: ParamState> Core<S> {
@@ -57,11 +93,63 @@ impl<S: ParamState> Core<S> {
             iterations: 0,
             current_lr: base_lr,
             state: HashMap::new(),
+            custom_schedule: false,
         }
     }
 
     pub(crate) fn set_schedule(&mut self, schedule: Box<dyn LrSchedule>) {
         self.schedule = schedule;
+        self.custom_schedule = true;
+    }
+
+    /// `spec` unless a custom schedule replaced the built-in decay.
+    pub(crate) fn spec_if_builtin(&self, spec: OptimizerSpec) -> Option<OptimizerSpec> {
+        (!self.custom_schedule).then_some(spec)
+    }
+
+    pub(crate) fn state(&self, spec: Option<OptimizerSpec>, params: &dyn Parameterized) -> OptimizerState {
+        let mut slots = Vec::new();
+        params.visit_params(&mut |p| slots.push(self.state.get(&p.id()).map_or_else(Vec::new, S::to_slots)));
+        OptimizerState { spec, iterations: self.iterations, learning_rate: self.current_lr, slots }
+    }
+
+    pub(crate) fn set_state(&mut self, params: &dyn Parameterized, state: &OptimizerState) -> Result<()> {
+        let name = self.name;
+        let invalid = |reason: String| Error::InvalidState { optimizer: name, reason };
+        let mut count = 0;
+        params.visit_params(&mut |_| count += 1);
+        if count != state.slots.len() {
+            return Err(invalid(format!("{} parameters, but state for {}", count, state.slots.len())));
+        }
+        let mut restored = HashMap::new();
+        let mut failure = None;
+        let mut k = 0;
+        params.visit_params(&mut |p| {
+            let slots = &state.slots[k];
+            k += 1;
+            if failure.is_some() || slots.is_empty() {
+                return;
+            }
+            match S::from_slots(slots) {
+                Some(s) if s.shape().is_none_or(|shape| shape == p.value.shape()) => {
+                    restored.insert(p.id(), s);
+                }
+                _ => {
+                    failure = Some(invalid(format!(
+                        "state of parameter {} ('{}') does not fit it",
+                        k - 1,
+                        p.name()
+                    )))
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        self.state = restored;
+        self.iterations = state.iterations;
+        self.current_lr = state.learning_rate;
+        Ok(())
     }
 
     pub(crate) fn learning_rate(&self) -> f64 {
@@ -124,6 +212,12 @@ impl ParamState for () {
     fn shape(&self) -> Option<(usize, usize)> {
         None
     }
+    fn to_slots(&self) -> Vec<Matrix> {
+        Vec::new()
+    }
+    fn from_slots(slots: &[Matrix]) -> Option<Self> {
+        slots.is_empty().then_some(())
+    }
 }
 
 /// One matrix of state (momentum, or a cache of squared gradients).
@@ -134,6 +228,15 @@ impl ParamState for Matrix {
     fn shape(&self) -> Option<(usize, usize)> {
         Some(Matrix::shape(self))
     }
+    fn to_slots(&self) -> Vec<Matrix> {
+        vec![self.clone()]
+    }
+    fn from_slots(slots: &[Matrix]) -> Option<Self> {
+        match slots {
+            [m] => Some(m.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// Two matrices (Adam's first and second moments).
@@ -143,5 +246,14 @@ impl ParamState for (Matrix, Matrix) {
     }
     fn shape(&self) -> Option<(usize, usize)> {
         Some(self.0.shape())
+    }
+    fn to_slots(&self) -> Vec<Matrix> {
+        vec![self.0.clone(), self.1.clone()]
+    }
+    fn from_slots(slots: &[Matrix]) -> Option<Self> {
+        match slots {
+            [m, v] if m.shape() == v.shape() => Some((m.clone(), v.clone())),
+            _ => None,
+        }
     }
 }

@@ -4,10 +4,10 @@ use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
 use crate::schedule::validate;
-use crate::{Error, LrSchedule, Optimizer, Result};
+use crate::{Error, LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result};
 
 /// Settings of [`RmsProp`], with the book's defaults (learning rate 0.001, ε = 1e-7, ρ = 0.9).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RmsPropConfig {
     /// The base learning rate.
     pub learning_rate: f64,
@@ -87,5 +87,17 @@ impl Optimizer for RmsProp {
 
     fn iterations(&self) -> u64 {
         self.core.iterations()
+    }
+
+    fn spec(&self) -> Option<OptimizerSpec> {
+        self.core.spec_if_builtin(OptimizerSpec::RmsProp(self.config))
+    }
+
+    fn state(&self, params: &dyn Parameterized) -> OptimizerState {
+        self.core.state(self.spec(), params)
+    }
+
+    fn set_state(&mut self, params: &dyn Parameterized, state: &OptimizerState) -> Result<()> {
+        self.core.set_state(params, state)
     }
 }

@@ -4,10 +4,10 @@ use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
 use crate::schedule::validate;
-use crate::{Error, LrSchedule, Optimizer, Result};
+use crate::{Error, LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result};
 
 /// Settings of [`Sgd`], with the book's defaults (learning rate 1.0, no decay, no momentum).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SgdConfig {
     /// The base learning rate.
     pub learning_rate: f64,
@@ -128,6 +128,28 @@ impl Optimizer for Sgd {
             Variant::Momentum(c) => c.iterations(),
         }
     }
+
+    fn spec(&self) -> Option<OptimizerSpec> {
+        let spec = OptimizerSpec::Sgd(self.config);
+        match &self.core {
+            Variant::Plain(c) => c.spec_if_builtin(spec),
+            Variant::Momentum(c) => c.spec_if_builtin(spec),
+        }
+    }
+
+    fn state(&self, params: &dyn Parameterized) -> OptimizerState {
+        match &self.core {
+            Variant::Plain(c) => c.state(self.spec(), params),
+            Variant::Momentum(c) => c.state(self.spec(), params),
+        }
+    }
+
+    fn set_state(&mut self, params: &dyn Parameterized, state: &OptimizerState) -> Result<()> {
+        match &mut self.core {
+            Variant::Plain(c) => c.set_state(params, state),
+            Variant::Momentum(c) => c.set_state(params, state),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -135,6 +157,31 @@ mod tests {
     use dendrite_tensor::Param;
 
     use super::*;
+
+    #[test]
+    fn state_round_trips_into_a_fresh_optimizer() -> Result<()> {
+        let config = SgdConfig { learning_rate: 0.1, decay: 0.01, momentum: 0.9 };
+        let mut a = Sgd::new(config)?;
+        let mut b = Sgd::new(config)?;
+        let mut pa = vec![Param::new("weight", Matrix::from_element(2, 2, 1.0))];
+        let mut pb = pa.clone();
+        for p in pa.iter_mut().chain(pb.iter_mut()) {
+            p.grad.fill(0.5);
+        }
+        a.step(&mut pa)?;
+        let state = a.state(&pa);
+        assert_eq!(state.spec, Some(OptimizerSpec::Sgd(config)));
+        assert_eq!(state.slots[0].len(), 1, "one momentum matrix");
+        b.set_state(&pb, &state)?;
+        pb[0].value.copy_from(&pa[0].value);
+        a.step(&mut pa)?;
+        b.step(&mut pb)?;
+        assert_eq!(pa[0].value, pb[0].value, "the restored optimizer continues identically");
+        assert_eq!(a.learning_rate(), b.learning_rate());
+        let wrong = OptimizerState { slots: vec![], ..state };
+        assert!(matches!(b.set_state(&pb, &wrong).unwrap_err(), Error::InvalidState { .. }));
+        Ok(())
+    }
 
     #[test]
     fn rejects_bad_settings() {

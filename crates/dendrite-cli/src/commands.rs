@@ -1,0 +1,162 @@
+//! The four commands.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use dendrite_losses::Targets;
+use dendrite_model::{LossKind, Model, read_header, write_atomic};
+use dendrite_tensor::{Matrix, Parameterized, argmax_rows};
+
+use crate::inputs::{read_inputs, read_labels};
+use crate::{CliError, CliResult};
+
+fn load(path: &Path) -> CliResult<Model> {
+    Model::load(path).map_err(CliError::model(path))
+}
+
+/// `dendrite inspect`.
+pub(crate) fn inspect(path: &Path, json: bool) -> CliResult<()> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::model(path)(e.into()))?;
+    let header = read_header(&bytes).map_err(|e| CliError::model(path)(e.into()))?;
+    let model =
+        Model::from_bytes(&bytes, &dendrite_model::LayerRegistry::new()).map_err(CliError::model(path))?;
+    let mut width = model.input_width();
+    let mut layers = Vec::new();
+    for layer in model.layers() {
+        let input = width;
+        width = layer.output_width(width).map_err(|e| CliError::model(path)(e.into()))?;
+        layers.push((layer.describe(), input, width, layer.param_count()));
+    }
+    let total = model.param_count();
+    let optimizer = model.optimizer();
+    if json {
+        let value = serde_json::json!({
+            "format_version": header.version,
+            "kind": header.kind,
+            "payload_bytes": header.payload_len,
+            "checksum": format!("{:08x}", header.checksum),
+            "checksum_ok": true,
+            "input_width": model.input_width(),
+            "output_width": model.output_width(),
+            "layers": layers.iter().map(|(name, i, o, p)| serde_json::json!({
+                "layer": name, "inputs": i, "outputs": o, "parameters": p,
+            })).collect::<Vec<_>>(),
+            "parameters": total,
+            "loss": format!("{:?}", model.loss()),
+            "accuracy": format!("{:?}", model.accuracy()),
+            "preprocessing": format!("{:?}", model.preprocessing()),
+            "optimizer": optimizer.name(),
+            "epochs_trained": model.epochs(),
+        });
+        println!("{value}");
+        return Ok(());
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", path.display());
+    let _ = writeln!(
+        out,
+        "format version {}, checksum {:08x} ok, {} payload bytes",
+        header.version, header.checksum, header.payload_len
+    );
+    let _ = writeln!(out, "{:<4} {:<28} {:>8} {:>8} {:>10}", "#", "layer", "inputs", "outputs", "parameters");
+    for (k, (name, i, o, p)) in layers.iter().enumerate() {
+        let _ = writeln!(out, "{k:<4} {name:<28} {i:>8} {o:>8} {p:>10}");
+    }
+    let _ = writeln!(out, "parameters: {total}");
+    let _ = writeln!(out, "loss: {:?}, accuracy: {:?}", model.loss(), model.accuracy());
+    let _ = writeln!(out, "preprocessing: {:?}", model.preprocessing());
+    let _ = writeln!(out, "optimizer: {}, epochs trained: {}", optimizer.name(), model.epochs());
+    print!("{out}");
+    Ok(())
+}
+
+/// One line per row: comma-separated values.
+fn rows_text(m: &Matrix) -> String {
+    let mut out = String::with_capacity(m.len() * 12);
+    for row in m.row_iter() {
+        let line: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// `dendrite predict`.
+pub(crate) fn predict(
+    model_path: &Path,
+    input: &Path,
+    output: Option<&Path>,
+    probabilities: bool,
+) -> CliResult<()> {
+    let mut model = load(model_path)?;
+    let x = read_inputs(input)?;
+    let y = model.predict(&x).map_err(|e| CliError::Mismatch(format!("{}: {e}", input.display())))?;
+    let text = match model.loss() {
+        LossKind::CategoricalCrossEntropy if !probabilities => {
+            argmax_rows(&y).iter().map(|c| format!("{c}\n")).collect()
+        }
+        LossKind::BinaryCrossEntropy if !probabilities => {
+            rows_text(&y.map(|p| if p > 0.5 { 1.0 } else { 0.0 }))
+        }
+        _ => rows_text(&y),
+    };
+    match output {
+        Some(path) => write_atomic(path, text.as_bytes())
+            .map_err(|source| CliError::Write { path: path.to_owned(), source }),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// `dendrite evaluate`.
+pub(crate) fn evaluate(model_path: &Path, input: &Path, labels: &Path, json: bool) -> CliResult<()> {
+    let mut model = load(model_path)?;
+    let x = read_inputs(input)?;
+    let y = read_labels(labels)?;
+    if y.nrows() != x.nrows() {
+        return Err(CliError::Mismatch(format!(
+            "{} has {} rows but {} has {}",
+            input.display(),
+            x.nrows(),
+            labels.display(),
+            y.nrows()
+        )));
+    }
+    let classes: Vec<usize>;
+    let targets = if model.loss() == LossKind::CategoricalCrossEntropy && y.ncols() == 1 {
+        classes = y
+            .iter()
+            .enumerate()
+            .map(|(row, &v)| {
+                if v >= 0.0 && v.fract() == 0.0 && v < 16_777_216.0 {
+                    Ok(v as usize)
+                } else {
+                    Err(CliError::Mismatch(format!(
+                        "{}: label {v} in row {} is not a class index",
+                        labels.display(),
+                        row + 1
+                    )))
+                }
+            })
+            .collect::<CliResult<_>>()?;
+        Targets::Classes(&classes)
+    } else {
+        Targets::Values(&y)
+    };
+    let e =
+        model.evaluate(&x, targets).map_err(|e| CliError::Mismatch(format!("{}: {e}", input.display())))?;
+    if json {
+        println!("{}", serde_json::json!({ "samples": e.samples, "loss": e.loss, "accuracy": e.accuracy }));
+    } else {
+        println!("samples: {}, loss: {:.6}, accuracy: {:.6}", e.samples, e.loss, e.accuracy);
+    }
+    Ok(())
+}
+
+/// `dendrite export`.
+pub(crate) fn export(model_path: &Path, out: &Path) -> CliResult<()> {
+    let model = load(model_path)?;
+    model.export_safetensors(out).map_err(CliError::model(out))
+}

@@ -1,0 +1,78 @@
+//! What the payload of a model file holds (the serde structures bincode encodes).
+//!
+//! Field order and variant order are part of the file format: a change is a new format
+//! version, and every released version keeps a fixture under `tests/` that must keep loading.
+
+use dendrite_layers::LayerSpec;
+use dendrite_optim::OptimizerSpec;
+use dendrite_tensor::{Matrix, Rng};
+use serde::{Deserialize, Serialize};
+
+use crate::{Accuracy, FormatError, LossKind, Preprocessing};
+
+/// A named matrix: rows, columns and the values in column-major order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TensorRecord {
+    pub(crate) name: String,
+    pub(crate) rows: u64,
+    pub(crate) cols: u64,
+    pub(crate) data: Vec<f32>,
+}
+
+impl TensorRecord {
+    pub(crate) fn from_matrix(name: String, m: &Matrix) -> Self {
+        Self { name, rows: m.nrows() as u64, cols: m.ncols() as u64, data: m.as_slice().to_vec() }
+    }
+
+    /// The matrix, if the shape agrees with the number of values.
+    pub(crate) fn to_matrix(&self) -> Result<Matrix, FormatError> {
+        let fits = self.rows.checked_mul(self.cols).is_some_and(|n| n == self.data.len() as u64);
+        if !fits {
+            return Err(FormatError::Invalid(format!(
+                "tensor '{}' claims {}x{} but holds {} values",
+                self.name,
+                self.rows,
+                self.cols,
+                self.data.len()
+            )));
+        }
+        Ok(Matrix::from_column_slice(self.rows as usize, self.cols as usize, &self.data))
+    }
+
+    pub(crate) fn shape(&self) -> (u64, u64) {
+        (self.rows, self.cols)
+    }
+}
+
+/// A whole model (file kind 1).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ModelRecord {
+    pub(crate) input_width: u64,
+    pub(crate) layers: Vec<LayerSpec>,
+    pub(crate) loss: LossKind,
+    pub(crate) accuracy: Accuracy,
+    pub(crate) preprocessing: Preprocessing,
+    pub(crate) optimizer: Option<OptimizerSpec>,
+    /// Every parameter in visitor order, named `"<layer index>.<parameter name>"`.
+    pub(crate) params: Vec<TensorRecord>,
+    pub(crate) checkpoint: Option<CheckpointRecord>,
+}
+
+/// What resuming training needs beyond the weights.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct CheckpointRecord {
+    pub(crate) epochs: u64,
+    pub(crate) rng: Rng,
+    /// Per layer, its own generator's state (dropout), if it has one.
+    pub(crate) layer_rngs: Vec<Option<Rng>>,
+    pub(crate) optimizer_iterations: u64,
+    pub(crate) optimizer_learning_rate: f64,
+    /// Per parameter in visitor order, the optimizer's state matrices.
+    pub(crate) optimizer_slots: Vec<Vec<TensorRecord>>,
+}
+
+/// Weights only (file kind 2).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct WeightsRecord {
+    pub(crate) params: Vec<TensorRecord>,
+}

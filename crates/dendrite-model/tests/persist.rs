@@ -1,0 +1,490 @@
+//! Model files: exact round trips, exact resume from a checkpoint, weights-only files, atomic
+//! saves, and hostile bytes that must give typed errors and never a panic.
+
+use std::path::PathBuf;
+
+use dendrite_data::spiral_data;
+use dendrite_layers::{DenseConfig, Layer, LayerSpec, Mode};
+use dendrite_losses::Targets;
+use dendrite_model::{Error, FitOptions, FormatError, LayerRegistry, LossKind, Model, Preprocessing, Report};
+use dendrite_optim::{Adam, AdamConfig};
+use dendrite_tensor::{Matrix, Param, Parameterized, Rng};
+use proptest::prelude::*;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn scratch(name: &str) -> Result<PathBuf, std::io::Error> {
+    let dir = std::env::temp_dir().join(format!("dendrite-persist-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn bits(m: &Matrix) -> Vec<u32> {
+    m.iter().map(|v| v.to_bits()).collect()
+}
+
+fn weights(model: &Model) -> Vec<u32> {
+    let mut out = Vec::new();
+    model.visit_params(&mut |p| out.extend(bits(&p.value)));
+    out
+}
+
+/// A plug-in layer with a parameter and a configuration: `y = x ∘ s`.
+#[derive(Debug)]
+struct Scale {
+    scale: Param,
+    output: Matrix,
+    dinputs: Matrix,
+    input: Matrix,
+}
+
+impl Scale {
+    fn new(width: usize) -> Self {
+        let scale = Matrix::from_fn(1, width, |_, j| 1.0 + j as f32 * 0.01);
+        Self {
+            scale: Param::new("scale", scale),
+            output: Matrix::zeros(0, 0),
+            dinputs: Matrix::zeros(0, 0),
+            input: Matrix::zeros(0, 0),
+        }
+    }
+
+    fn registry() -> LayerRegistry {
+        let mut r = LayerRegistry::new();
+        r.register("Scale", |config| {
+            let width = u32::from_le_bytes(config.try_into().map_err(|_| "Scale needs a 4-byte width")?);
+            Ok(Box::new(Scale::new(width as usize)) as Box<dyn Layer>)
+        });
+        r
+    }
+}
+
+impl Parameterized for Scale {
+    fn visit_params(&self, f: &mut dyn FnMut(&Param)) {
+        f(&self.scale);
+    }
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut Param)) {
+        f(&mut self.scale);
+    }
+}
+
+impl Layer for Scale {
+    fn kind(&self) -> &'static str {
+        "Scale"
+    }
+    fn output_width(&self, input_width: usize) -> dendrite_layers::Result<usize> {
+        Ok(input_width)
+    }
+    fn forward(&mut self, input: &Matrix, _mode: Mode) -> dendrite_layers::Result<&Matrix> {
+        self.input = input.clone();
+        self.output = input.clone();
+        for (j, &s) in self.scale.value.iter().enumerate() {
+            self.output.column_mut(j).scale_mut(s);
+        }
+        Ok(&self.output)
+    }
+    fn backward(&mut self, dvalues: &Matrix) -> dendrite_layers::Result<&Matrix> {
+        self.dinputs = dvalues.clone();
+        for j in 0..dvalues.ncols() {
+            self.scale.grad[j] = self.input.column(j).dot(&dvalues.column(j));
+            self.dinputs.column_mut(j).scale_mut(self.scale.value[j]);
+        }
+        Ok(&self.dinputs)
+    }
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::Plugin {
+            kind: "Scale".to_owned(),
+            config: (self.scale.value.ncols() as u32).to_le_bytes().to_vec(),
+        }
+    }
+}
+
+/// A model with every built-in layer kind and a plug-in.
+fn every_kind(seed: u64) -> Result<Model, Error> {
+    Model::builder(2)
+        .dense_with(DenseConfig { weight_l1: 1e-4, bias_l2: 5e-4, ..DenseConfig::new(2, 16) })
+        .layer(Box::new(Scale::new(16)))
+        .relu()
+        .dropout(0.2)
+        .dense(16)
+        .tanh()
+        .dense(16)
+        .leaky_relu(0.05)
+        .dense(16)
+        .sigmoid()
+        .dense(8)
+        .linear()
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .optimizer(Adam::new(AdamConfig { learning_rate: 0.01, ..AdamConfig::default() })?)
+        .preprocessing(Preprocessing::PerFeature { shift: vec![0.1, -0.2], scale: vec![2.0, 0.5] })
+        .seed(seed)
+        .build()
+}
+
+fn spiral() -> (Matrix, Vec<usize>) {
+    spiral_data(60, 3, &mut Rng::seed_from_u64(9))
+}
+
+#[test]
+fn save_load_predict_is_bit_identical_for_every_layer_kind() -> TestResult {
+    let (x, y) = spiral();
+    let mut model = every_kind(1)?;
+    model.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions { epochs: 5, report: Report::Quiet, ..FitOptions::default() },
+    )?;
+    let dir = scratch("roundtrip")?;
+    let path = dir.join("model.dnd");
+    model.save(&path)?;
+    let mut loaded = Model::load_with(&path, &Scale::registry())?;
+    assert_eq!(bits(&loaded.predict(&x)?), bits(&model.predict(&x)?));
+    assert_eq!(weights(&loaded), weights(&model));
+    assert_eq!(loaded.preprocessing(), model.preprocessing());
+    assert!(loaded.uses_fused_softmax_cross_entropy());
+    let kinds: Vec<&str> = loaded.layers().iter().map(|l| l.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Dense",
+            "Scale",
+            "ReLU",
+            "Dropout",
+            "Dense",
+            "Tanh",
+            "Dense",
+            "LeakyReLU",
+            "Dense",
+            "Sigmoid",
+            "Dense",
+            "Linear",
+            "Dense",
+            "Softmax"
+        ]
+    );
+    // Without the plug-in's constructor the file cannot be loaded, and says why.
+    let err = Model::load(&path).unwrap_err();
+    assert_eq!(err.to_string(), "layer kind 'Scale' is not built in and has no registered constructor");
+    std::fs::remove_dir_all(dir)?;
+    Ok(())
+}
+
+#[test]
+fn a_checkpoint_resumes_bit_identically() -> TestResult {
+    let (x, y) = spiral();
+    let options =
+        || FitOptions { epochs: 20, batch_size: Some(32), report: Report::Quiet, ..FitOptions::default() };
+    let mut straight = every_kind(2)?;
+    straight.fit(&x, Targets::Classes(&y), FitOptions { epochs: 40, ..options() })?;
+
+    let mut first = every_kind(2)?;
+    first.fit(&x, Targets::Classes(&y), options())?;
+    let dir = scratch("resume")?;
+    let path = dir.join("checkpoint.dnd");
+    first.save_checkpoint(&path)?;
+    drop(first);
+    let mut resumed = Model::load_with(&path, &Scale::registry())?;
+    assert_eq!(resumed.epochs(), 20);
+    let history = resumed.fit(&x, Targets::Classes(&y), options())?;
+    assert_eq!(history.epochs[0].epoch, 21, "epochs count on from the checkpoint");
+    assert!(weights(&resumed) == weights(&straight), "40 epochs straight and 20 + 20 differ");
+    std::fs::remove_dir_all(dir)?;
+    Ok(())
+}
+
+#[test]
+fn weights_files_load_into_the_same_architecture_only() -> TestResult {
+    let (x, y) = spiral();
+    let mut trained = every_kind(3)?;
+    trained.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions { epochs: 3, report: Report::Quiet, ..FitOptions::default() },
+    )?;
+    let dir = scratch("weights")?;
+    let path = dir.join("w.dnd");
+    trained.save_weights(&path)?;
+    let mut fresh = every_kind(4)?;
+    fresh.load_weights(&path)?;
+    assert_eq!(weights(&fresh), weights(&trained));
+
+    let mut other = Model::builder(2)
+        .dense(8)
+        .relu()
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .build()?;
+    let before = weights(&other);
+    let err = other.load_weights(&path).unwrap_err();
+    assert_eq!(err.to_string(), "weights do not fit the model: 13 tensors stored, the model has 4");
+    assert_eq!(weights(&other), before, "a failed load changes nothing");
+    // A model file is not a weights file.
+    trained.save(dir.join("m.dnd"))?;
+    let err = fresh.load_weights(dir.join("m.dnd")).unwrap_err();
+    assert!(matches!(err, Error::Format(FormatError::WrongKind { found: 1, expected: 2 })), "{err}");
+    std::fs::remove_dir_all(dir)?;
+    Ok(())
+}
+
+#[test]
+fn failed_saves_leave_the_earlier_file_loadable() -> TestResult {
+    let model = every_kind(5)?;
+    let dir = scratch("failed-save")?;
+    let path = dir.join("m.dnd");
+    model.save(&path)?;
+    let before = std::fs::read(&path)?;
+
+    // A folder that does not exist cannot be written.
+    let err = model.save(dir.join("missing").join("m.dnd")).unwrap_err();
+    assert!(matches!(err, Error::Io(_)), "{err}");
+
+    // A folder without write permission: the save fails, the file stays. (Privileged users
+    // bypass permissions; the interrupted-save test in the crate's `atomic` module covers the
+    // same guarantee for them.)
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555))?;
+        let probe = std::fs::File::create(dir.join("probe"));
+        let privileged = probe.is_ok();
+        let _ = std::fs::remove_file(dir.join("probe"));
+        let result = every_kind(6)?.save(&path);
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
+        if !privileged {
+            assert!(matches!(result, Err(Error::Io(_))));
+            assert_eq!(std::fs::read(&path)?, before);
+        }
+    }
+    Model::load_with(&path, &Scale::registry())?;
+    std::fs::remove_dir_all(dir)?;
+    Ok(())
+}
+
+fn small_model_bytes() -> Result<Vec<u8>, Error> {
+    let model = Model::builder(2)
+        .dense(4)
+        .relu()
+        .dropout(0.1)
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .build()?;
+    model.to_checkpoint_bytes()
+}
+
+#[test]
+fn every_truncation_is_a_typed_error() -> TestResult {
+    let bytes = small_model_bytes()?;
+    let registry = LayerRegistry::new();
+    assert!(Model::from_bytes(&bytes, &registry).is_ok());
+    for len in 0..bytes.len() {
+        match Model::from_bytes(&bytes[..len], &registry) {
+            Err(Error::Format(_)) => {}
+            other => panic!("truncation to {len} bytes gave {other:?}"),
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn ten_thousand_single_bit_flips_are_all_caught() -> TestResult {
+    let bytes = small_model_bytes()?;
+    let registry = LayerRegistry::new();
+    let mut rng = Rng::seed_from_u64(77);
+    for _ in 0..10_000 {
+        let mut flipped = bytes.clone();
+        let bit = rng.below(bytes.len() as u64 * 8) as usize;
+        flipped[bit / 8] ^= 1 << (bit % 8);
+        // The CRC-32 catches every single-bit error; the header checks come first.
+        assert!(matches!(Model::from_bytes(&flipped, &registry), Err(Error::Format(_))), "bit {bit}");
+    }
+    Ok(())
+}
+
+#[test]
+fn wrong_magic_future_version_and_huge_claims() -> TestResult {
+    let bytes = small_model_bytes()?;
+    let registry = LayerRegistry::new();
+    let mut magic = bytes.clone();
+    magic[1] = b'X';
+    assert!(matches!(Model::from_bytes(&magic, &registry), Err(Error::Format(FormatError::BadMagic))));
+    let mut future = bytes.clone();
+    future[8..12].copy_from_slice(&7u32.to_le_bytes());
+    let err = Model::from_bytes(&future, &registry).unwrap_err();
+    assert_eq!(err.to_string(), "format version 7 is newer than this build reads (up to 1)");
+    let mut long = bytes.clone();
+    long[16..24].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    assert!(matches!(
+        Model::from_bytes(&long, &registry),
+        Err(Error::Format(FormatError::LengthMismatch { .. }))
+    ));
+    Ok(())
+}
+
+/// A file whose checksum is right but whose payload claims a Dense layer of 2^20 x 2^20 with a
+/// tensor of 2^40 elements: the loader must refuse without allocating it.
+#[test]
+fn a_consistent_header_claiming_two_to_the_forty_elements_is_refused() -> TestResult {
+    use dendrite_model::{FORMAT_VERSION, FileKind, MAGIC};
+    let mut payload = Vec::new();
+    payload.extend_from_slice(&2u64.to_le_bytes()); // input width
+    payload.extend_from_slice(&1u64.to_le_bytes()); // one layer spec
+    payload.extend_from_slice(&0u32.to_le_bytes()); // LayerSpec::Dense
+    payload.extend_from_slice(&(1u64 << 20).to_le_bytes()); // inputs
+    payload.extend_from_slice(&(1u64 << 20).to_le_bytes()); // neurons
+    payload.extend_from_slice(&[0u8; 64]); // the rest of a plausible start, then nothing
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&MAGIC);
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&(FileKind::Model as u32).to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    let mut h = crc32fast_hasher();
+    h.update(&bytes);
+    h.update(&payload);
+    bytes.extend_from_slice(&h.finalize().to_le_bytes());
+    bytes.extend_from_slice(&payload);
+    assert!(matches!(Model::from_bytes(&bytes, &LayerRegistry::new()), Err(Error::Format(_))));
+    Ok(())
+}
+
+fn crc32fast_hasher() -> crc32fast::Hasher {
+    crc32fast::Hasher::new()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        prop_assert!(Model::from_bytes(&bytes, &LayerRegistry::new()).is_err());
+    }
+
+    #[test]
+    fn random_payloads_behind_a_valid_header_never_panic(payload in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&dendrite_model::MAGIC);
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        let mut h = crc32fast_hasher();
+        h.update(&bytes);
+        h.update(&payload);
+        bytes.extend_from_slice(&h.finalize().to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        let _ = Model::from_bytes(&bytes, &LayerRegistry::new());
+    }
+
+    #[test]
+    fn corrupted_real_files_are_errors(position in 0usize..4096, value in any::<u8>()) {
+        let bytes = small_model_bytes().unwrap();
+        let mut corrupted = bytes.clone();
+        let i = position % bytes.len();
+        prop_assume!(corrupted[i] != value);
+        corrupted[i] = value;
+        prop_assert!(Model::from_bytes(&corrupted, &LayerRegistry::new()).is_err());
+    }
+}
+
+#[test]
+fn safetensors_round_trip_in_pytorch_naming_and_layout() -> TestResult {
+    let (x, y) = spiral();
+    let mut model = Model::builder(2)
+        .dense(64)
+        .relu()
+        .dropout(0.1)
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .build()?;
+    model.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions { epochs: 3, report: Report::Quiet, ..FitOptions::default() },
+    )?;
+    let dir = scratch("safetensors")?;
+    let path = dir.join("model.safetensors");
+    model.export_safetensors(&path)?;
+
+    // Read back with the safetensors crate: names, dtypes, shapes and a transposed value.
+    let bytes = std::fs::read(&path)?;
+    let file = safetensors::SafeTensors::deserialize(&bytes)?;
+    let mut names = file.names();
+    names.sort_unstable();
+    assert_eq!(names, ["0.bias", "0.weight", "3.bias", "3.weight"]);
+    for (name, shape) in
+        [("0.weight", vec![64, 2]), ("0.bias", vec![64]), ("3.weight", vec![3, 64]), ("3.bias", vec![3])]
+    {
+        let t = file.tensor(name)?;
+        assert_eq!(t.dtype(), safetensors::Dtype::F32);
+        assert_eq!(t.shape(), shape.as_slice(), "{name}");
+    }
+    let w3 = file.tensor("3.weight")?;
+    let value = |row: usize, col: usize| {
+        let k = (row * 64 + col) * 4;
+        f32::from_le_bytes([w3.data()[k], w3.data()[k + 1], w3.data()[k + 2], w3.data()[k + 3]])
+    };
+    let dense3 = model.layers()[3].as_ref();
+    let mut w = Matrix::zeros(0, 0);
+    dense3.visit_params(&mut |p| {
+        if p.name() == "weight" {
+            w = p.value.clone();
+        }
+    });
+    // PyTorch's weight[out][in] is Dendrite's W[in][out].
+    assert_eq!(value(2, 17).to_bits(), w[(17, 2)].to_bits());
+
+    let mut other = Model::builder(2)
+        .dense(64)
+        .relu()
+        .dropout(0.1)
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .seed(99)
+        .build()?;
+    other.import_safetensors(&path)?;
+    assert_eq!(weights(&other), weights(&model));
+
+    let mut wrong = Model::builder(2)
+        .dense(32)
+        .relu()
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .build()?;
+    let before = weights(&wrong);
+    let err = wrong.import_safetensors(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "weights do not fit the model: tensor '0.weight' has shape [64, 2], expected [32, 2]"
+    );
+    assert_eq!(weights(&wrong), before);
+    let err = wrong.from_safetensors_bytes(b"not a safetensors file").unwrap_err();
+    assert!(matches!(err, Error::WeightsMismatch(_)), "{err}");
+    std::fs::remove_dir_all(dir)?;
+    Ok(())
+}
+
+/// The version-1 fixture: a checkpoint of a model with every built-in layer kind and a
+/// preprocessing, written by the first release of the format, with its expected predictions.
+/// Every later version of Dendrite must load it and predict the same bits.
+#[test]
+fn the_format_version_1_fixture_still_loads() -> TestResult {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let mut model = Model::load(format!("{dir}/model-v1.dnd"))?;
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/model-v1.json"))?)?;
+    let inputs: Vec<f32> = serde_json::from_value(expected["inputs"].clone())?;
+    let rows = expected["rows"].as_u64().ok_or("rows")? as usize;
+    let x = Matrix::from_row_slice(rows, inputs.len() / rows, &inputs);
+    let want: Vec<u32> = serde_json::from_value(expected["prediction_bits_row_major"].clone())?;
+    let got = model.predict(&x)?;
+    let got: Vec<u32> = got.transpose().iter().map(|v| v.to_bits()).collect();
+    assert_eq!(got, want);
+    assert_eq!(model.epochs(), 7, "the checkpoint's epoch counter");
+    Ok(())
+}
