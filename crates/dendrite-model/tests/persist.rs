@@ -242,22 +242,25 @@ fn failed_saves_leave_the_earlier_file_loadable() -> TestResult {
     let err = model.save(dir.join("missing").join("m.dnd")).unwrap_err();
     assert!(matches!(err, Error::Io(_)), "{err}");
 
-    // A folder without write permission: the save fails, the file stays. (Privileged users
-    // bypass permissions; the interrupted-save test in the crate's `atomic` module covers the
-    // same guarantee for them.)
-    #[cfg(unix)]
+    // A folder that cannot be written: the save fails, the file stays. Without write
+    // permission for ordinary users; root ignores permissions, so for root the folder is also
+    // made immutable (`chattr +i`, which root cannot bypass either).
+    #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555))?;
-        let probe = std::fs::File::create(dir.join("probe"));
-        let privileged = probe.is_ok();
+        let privileged = std::fs::File::create(dir.join("probe")).is_ok();
         let _ = std::fs::remove_file(dir.join("probe"));
+        let immutable =
+            privileged && std::process::Command::new("chattr").arg("+i").arg(&dir).status()?.success();
         let result = every_kind(6)?.save(&path);
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
-        if !privileged {
-            assert!(matches!(result, Err(Error::Io(_))));
-            assert_eq!(std::fs::read(&path)?, before);
+        if immutable {
+            std::process::Command::new("chattr").arg("-i").arg(&dir).status()?;
         }
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
+        assert!(!privileged || immutable, "could not make a folder unwritable for this user");
+        assert!(matches!(result, Err(Error::Io(_))), "{result:?}");
+        assert_eq!(std::fs::read(&path)?, before);
     }
     Model::load_with(&path, &Scale::registry())?;
     std::fs::remove_dir_all(dir)?;
