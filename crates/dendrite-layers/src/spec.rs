@@ -42,6 +42,7 @@ pub enum LayerSpec {
         /// The name it is registered under.
         kind: String,
         /// Its configuration, encoded by the plug-in.
+        #[serde(deserialize_with = "dendrite_tensor::bounded::bounded_vec")]
         config: Vec<u8>,
     },
 }

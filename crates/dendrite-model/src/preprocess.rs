@@ -37,8 +37,10 @@ pub enum Preprocessing {
     /// A shift and a scale per feature (min-max scaling, standardization).
     PerFeature {
         /// Subtracted first, one per column.
+        #[serde(deserialize_with = "dendrite_tensor::bounded::bounded_vec")]
         shift: Vec<f32>,
         /// Divided by next, one per column.
+        #[serde(deserialize_with = "dendrite_tensor::bounded::bounded_vec")]
         scale: Vec<f32>,
     },
 }

@@ -5,6 +5,7 @@
 
 use dendrite_layers::LayerSpec;
 use dendrite_optim::OptimizerSpec;
+use dendrite_tensor::bounded::{bounded_vec, bounded_vec_of_vecs};
 use dendrite_tensor::{Matrix, Rng};
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,7 @@ pub(crate) struct TensorRecord {
     pub(crate) name: String,
     pub(crate) rows: u64,
     pub(crate) cols: u64,
+    #[serde(deserialize_with = "bounded_vec")]
     pub(crate) data: Vec<f32>,
 }
 
@@ -48,12 +50,14 @@ impl TensorRecord {
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ModelRecord {
     pub(crate) input_width: u64,
+    #[serde(deserialize_with = "bounded_vec")]
     pub(crate) layers: Vec<LayerSpec>,
     pub(crate) loss: LossKind,
     pub(crate) accuracy: Accuracy,
     pub(crate) preprocessing: Preprocessing,
     pub(crate) optimizer: Option<OptimizerSpec>,
     /// Every parameter in visitor order, named `"<layer index>.<parameter name>"`.
+    #[serde(deserialize_with = "bounded_vec")]
     pub(crate) params: Vec<TensorRecord>,
     pub(crate) checkpoint: Option<CheckpointRecord>,
 }
@@ -64,15 +68,18 @@ pub(crate) struct CheckpointRecord {
     pub(crate) epochs: u64,
     pub(crate) rng: Rng,
     /// Per layer, its own generator's state (dropout), if it has one.
+    #[serde(deserialize_with = "bounded_vec")]
     pub(crate) layer_rngs: Vec<Option<Rng>>,
     pub(crate) optimizer_iterations: u64,
     pub(crate) optimizer_learning_rate: f64,
     /// Per parameter in visitor order, the optimizer's state matrices.
+    #[serde(deserialize_with = "bounded_vec_of_vecs")]
     pub(crate) optimizer_slots: Vec<Vec<TensorRecord>>,
 }
 
 /// Weights only (file kind 2).
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct WeightsRecord {
+    #[serde(deserialize_with = "bounded_vec")]
     pub(crate) params: Vec<TensorRecord>,
 }

@@ -15,6 +15,7 @@
 //! # }
 //! ```
 
+pub mod bounded;
 mod error;
 mod gemm;
 mod init;

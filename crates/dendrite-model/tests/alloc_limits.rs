@@ -1,0 +1,101 @@
+//! Hostile model files must not make the loader allocate more than a few times their size:
+//! a counting global allocator measures the peak of live heap bytes while each one loads.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dendrite_model::{FORMAT_VERSION, FileKind, LayerRegistry, LossKind, MAGIC, Model};
+use dendrite_tensor::Rng;
+
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call forwards to the system allocator unchanged; the counters only observe.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        // SAFETY: the caller's layout is passed on as it came.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Peak live bytes above the starting level while `f` runs.
+fn peak_during(f: impl FnOnce()) -> usize {
+    let start = LIVE.load(Ordering::Relaxed);
+    PEAK.store(start, Ordering::Relaxed);
+    f();
+    PEAK.load(Ordering::Relaxed).saturating_sub(start)
+}
+
+fn framed(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&MAGIC);
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&(FileKind::Model as u32).to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    let mut h = crc32fast::Hasher::new();
+    h.update(&bytes);
+    h.update(payload);
+    bytes.extend_from_slice(&h.finalize().to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+/// The budget: eight times the file, plus a fixed allowance for the model's own small
+/// structures (an empty model with its optimizer and buffers).
+fn budget(len: usize) -> usize {
+    8 * len + 64 * 1024
+}
+
+#[test]
+fn hostile_files_stay_within_a_few_times_their_size() -> Result<(), Box<dyn std::error::Error>> {
+    let model = Model::builder(2)
+        .dense(16)
+        .relu()
+        .dropout(0.1)
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .build()?;
+    let good = model.to_checkpoint_bytes()?;
+    let registry = LayerRegistry::new();
+    let mut cases: Vec<Vec<u8>> = Vec::new();
+    for len in (0..good.len()).step_by(7) {
+        cases.push(good[..len].to_vec());
+    }
+    // Payloads behind a valid header: length fields rewritten to 2^40, and random bytes.
+    let payload = &good[28..];
+    for at in (0..payload.len().saturating_sub(8)).step_by(8) {
+        let mut p = payload.to_vec();
+        p[at..at + 8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+        cases.push(framed(&p));
+    }
+    let mut rng = Rng::seed_from_u64(5);
+    for _ in 0..200 {
+        let mut p = payload.to_vec();
+        for _ in 0..4 {
+            let i = rng.below(p.len() as u64) as usize;
+            p[i] = rng.next_u32() as u8;
+        }
+        cases.push(framed(&p));
+    }
+    for bytes in &cases {
+        let peak = peak_during(|| {
+            let _ = Model::from_bytes(bytes, &registry);
+        });
+        assert!(peak <= budget(bytes.len()), "{} bytes of file made a peak of {peak} bytes", bytes.len());
+    }
+    Ok(())
+}
