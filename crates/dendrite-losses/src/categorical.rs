@@ -67,7 +67,9 @@ impl Loss for CategoricalCrossEntropy {
                 }
             }
             Targets::Values(y) => {
-                for ((d, &p), &t) in dinputs.iter_mut().zip(y_pred.iter()).zip(y.iter()) {
+                for ((d, &p), &t) in
+                    dinputs.as_mut_slice().iter_mut().zip(y_pred.as_slice()).zip(y.as_slice())
+                {
                     *d = -t / clip(p) * inv_n;
                 }
             }

@@ -29,7 +29,7 @@ impl Loss for Mae {
         let (n, outputs) = y_pred.shape();
         resize(dinputs, n, outputs);
         let scale = -1.0 / (outputs as f32 * n as f32);
-        for ((d, &p), &t) in dinputs.iter_mut().zip(y_pred.iter()).zip(y.iter()) {
+        for ((d, &p), &t) in dinputs.as_mut_slice().iter_mut().zip(y_pred.as_slice()).zip(y.as_slice()) {
             let diff = t - p;
             let sign = if diff > 0.0 {
                 1.0

@@ -75,7 +75,7 @@ impl SoftmaxCrossEntropy {
         let inv_n = 1.0 / n as f32;
         match y_true {
             Targets::Classes(y) => {
-                for (d, &p) in dinputs.iter_mut().zip(self.output.iter()) {
+                for (d, &p) in dinputs.as_mut_slice().iter_mut().zip(self.output.as_slice()) {
                     *d = p * inv_n;
                 }
                 for (i, &c) in y.iter().enumerate() {
@@ -83,7 +83,9 @@ impl SoftmaxCrossEntropy {
                 }
             }
             Targets::Values(y) => {
-                for ((d, &p), &t) in dinputs.iter_mut().zip(self.output.iter()).zip(y.iter()) {
+                for ((d, &p), &t) in
+                    dinputs.as_mut_slice().iter_mut().zip(self.output.as_slice()).zip(y.as_slice())
+                {
                     *d = (p - t) * inv_n;
                 }
             }

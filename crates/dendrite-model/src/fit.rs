@@ -7,7 +7,7 @@ use dendrite_losses::{Targets, regularization_loss};
 use dendrite_tensor::{Matrix, Parameterized};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::batch::{Batch, gather_rows};
+use crate::batch::{Batch, copy_rows};
 use crate::model::forward_layers;
 use crate::printout::stats;
 use crate::{EpochRecord, Error, Evaluation, History, Model, Result};
@@ -135,17 +135,20 @@ struct Printer<'a, 'r> {
 }
 
 impl Printer<'_, '_> {
-    fn line(&mut self, text: &str) -> Result<()> {
+    /// Prints a line; `text` is not even formatted when the report is quiet, so quiet training
+    /// allocates nothing for its printout.
+    fn line(&mut self, text: impl FnOnce() -> String) -> Result<()> {
         match self.report {
             Report::Quiet => Ok(()),
             Report::Stdout => {
+                let text = text();
                 match &self.bar {
                     Some(bar) => bar.suspend(|| println!("{text}")),
                     None => println!("{text}"),
                 }
                 Ok(())
             }
-            Report::Writer(w) => Ok(writeln!(w, "{text}")?),
+            Report::Writer(w) => Ok(writeln!(w, "{}", text())?),
         }
     }
 }
@@ -210,7 +213,10 @@ impl Model {
         let first_epoch = self.epochs + usize::from(batched);
         let mut order: Vec<usize> = (0..n).collect();
         let mut batch = Batch::default();
-        let mut history = History::default();
+        // Samples as contiguous columns, for gathering batches (only when there are any).
+        let xt = if !shuffle && steps == 1 { Matrix::zeros(0, 0) } else { x.transpose() };
+        // Room for every record up front: an epoch's bookkeeping allocates nothing.
+        let mut history = History { epochs: Vec::with_capacity(options.epochs.min(1 << 20)) };
         let mut stopper = options.early_stopping.map(|config| Stopper {
             config,
             best: f64::INFINITY,
@@ -239,7 +245,7 @@ impl Model {
         for e in 0..options.epochs {
             let epoch = first_epoch + e;
             if batched {
-                printer.line(&format!("epoch: {epoch}"))?;
+                printer.line(|| format!("epoch: {epoch}"))?;
             }
             if shuffle {
                 // From the identity each epoch, so that an epoch's order depends only on the
@@ -256,7 +262,7 @@ impl Model {
                 let s = if !shuffle && steps == 1 {
                     self.train_step(x, y, epoch, step)?
                 } else {
-                    batch.gather(x, y, rows);
+                    batch.gather(&xt, y, rows);
                     let by = batch.targets(y);
                     self.train_step(&batch.x, by, epoch, step)?
                 };
@@ -270,15 +276,14 @@ impl Model {
                 if print_every > 0 {
                     if !batched && epoch % print_every == 0 {
                         let acc = s.hits as f64 / s.count.max(1) as f64;
-                        printer.line(&format!(
-                            "epoch: {epoch}, {}",
-                            stats(acc, s.data_loss, s.reg_loss, lr_before)
-                        ))?;
+                        printer.line(|| {
+                            format!("epoch: {epoch}, {}", stats(acc, s.data_loss, s.reg_loss, lr_before))
+                        })?;
                     } else if batched && (step % print_every == 0 || step + 1 == steps) {
                         let acc = s.hits as f64 / s.count.max(1) as f64;
                         let lr = self.optimizer.learning_rate();
                         printer
-                            .line(&format!("step: {step}, {}", stats(acc, s.data_loss, s.reg_loss, lr)))?;
+                            .line(|| format!("step: {step}, {}", stats(acc, s.data_loss, s.reg_loss, lr)))?;
                     }
                 }
             }
@@ -289,7 +294,7 @@ impl Model {
             let reg_loss = if batched { f64::from(regularization_loss(&self.layers)) } else { last_reg };
             let lr = self.optimizer.learning_rate();
             if batched {
-                printer.line(&format!("training, {}", stats(accuracy, data_loss, reg_loss, lr)))?;
+                printer.line(|| format!("training, {}", stats(accuracy, data_loss, reg_loss, lr)))?;
             }
             let last = e + 1 == options.epochs;
             let validate_now =
@@ -298,7 +303,8 @@ impl Model {
                 Some((vx, vy)) if validate_now => {
                     let v = self.evaluate_prepared(vx, vy, options.batch_size)?;
                     if batched {
-                        printer.line(&format!("validation, acc: {:.3}, loss: {:.3}", v.accuracy, v.loss))?;
+                        printer
+                            .line(|| format!("validation, acc: {:.3}, loss: {:.3}", v.accuracy, v.loss))?;
                     }
                     last_validation = Some(v);
                     Some(v)
@@ -355,7 +361,7 @@ impl Model {
             });
         }
         if !batched && let Some(v) = last_validation {
-            printer.line(&format!("validation, acc: {:.3}, loss: {:.3}", v.accuracy, v.loss))?;
+            printer.line(|| format!("validation, acc: {:.3}, loss: {:.3}", v.accuracy, v.loss))?;
         }
         Ok(history)
     }
@@ -398,7 +404,7 @@ impl Model {
         for (i, layer) in self.layers.iter().enumerate() {
             let mut bad = None;
             layer.visit_params(&mut |p| {
-                if bad.is_none() && p.grad.iter().any(|v| !v.is_finite()) {
+                if bad.is_none() && !p.grad.as_slice().iter().all(|v| v.is_finite()) {
                     bad = Some(p.name());
                 }
             });
@@ -444,27 +450,43 @@ impl Model {
             Some(b) => b.min(n),
             None => n,
         };
-        let mut batch = Batch::default();
-        let rows: Vec<usize> = (0..n).collect();
-        let (mut loss_sum, mut hits, mut count) = (0.0f64, 0usize, 0usize);
-        for chunk in rows.chunks(batch_size) {
-            let (bx, by) = if chunk.len() == n {
-                (x, y)
-            } else {
-                batch.gather(x, y, chunk);
-                (&batch.x, batch.targets(y))
-            };
-            let output = forward_layers(&mut self.layers, bx, Mode::Infer)?;
-            loss_sum += f64::from(self.loss.as_loss().forward(output, by)?) * chunk.len() as f64;
-            let (h, c) = self.accuracy.count(output, by);
-            hits += h;
-            count += c;
-        }
+        // The model keeps the buffers, so validating every epoch allocates nothing.
+        let mut batch = std::mem::take(&mut self.eval_batch);
+        let sums = self.evaluation_sums(&mut batch, x, y, batch_size);
+        self.eval_batch = batch;
+        let (loss_sum, hits, count) = sums?;
         Ok(Evaluation {
             samples: n,
             loss: (loss_sum / n as f64) as f32,
             accuracy: hits as f32 / count.max(1) as f32,
         })
+    }
+
+    /// Loss (summed over samples), hits and comparisons, batch by batch.
+    fn evaluation_sums(
+        &mut self,
+        batch: &mut Batch,
+        x: &Matrix,
+        y: Targets<'_>,
+        batch_size: usize,
+    ) -> Result<(f64, usize, usize)> {
+        let n = x.nrows();
+        let (mut loss_sum, mut hits, mut count) = (0.0f64, 0usize, 0usize);
+        for start in (0..n).step_by(batch_size) {
+            let len = batch_size.min(n - start);
+            let (bx, by) = if len == n {
+                (x, y)
+            } else {
+                batch.gather_range(x, y, start, len);
+                (&batch.x, batch.targets(y))
+            };
+            let output = forward_layers(&mut self.layers, bx, Mode::Infer)?;
+            loss_sum += f64::from(self.loss.as_loss().forward(output, by)?) * len as f64;
+            let (h, c) = self.accuracy.count(output, by);
+            hits += h;
+            count += c;
+        }
+        Ok((loss_sum, hits, count))
     }
 
     /// [`Model::predict`] in batches of `batch_size` rows.
@@ -481,11 +503,11 @@ impl Model {
         let n = x.nrows();
         let mut out = Matrix::zeros(n, self.output_width);
         let mut bx = Matrix::zeros(0, 0);
-        let rows: Vec<usize> = (0..n).collect();
-        for chunk in rows.chunks(batch_size) {
-            gather_rows(x, chunk, &mut bx);
+        for start in (0..n).step_by(batch_size) {
+            let len = batch_size.min(n - start);
+            copy_rows(x, start, len, &mut bx);
             let y = forward_layers(&mut self.layers, &bx, Mode::Infer)?;
-            out.rows_mut(chunk[0], chunk.len()).copy_from(y);
+            out.rows_mut(start, len).copy_from(y);
         }
         Ok(out)
     }

@@ -27,6 +27,8 @@ pub struct Model {
     pub(crate) preprocessing: Preprocessing,
     /// Completed training epochs, over every `fit` (a checkpoint resumes from it).
     pub(crate) epochs: usize,
+    /// Batch buffers of `evaluate`, kept so that validating every epoch allocates nothing.
+    pub(crate) eval_batch: crate::batch::Batch,
 }
 
 /// The result of [`Model::evaluate`].
@@ -70,6 +72,7 @@ impl Model {
             dloss: Matrix::zeros(0, 0),
             preprocessing: Preprocessing::Identity,
             epochs: 0,
+            eval_batch: crate::batch::Batch::default(),
         }
     }
 

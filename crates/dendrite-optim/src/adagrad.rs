@@ -63,7 +63,8 @@ impl Optimizer for Adagrad {
         let eps = self.config.epsilon as f32;
         self.core.step(params, |p, cache, lr, _| {
             let lr = lr as f32;
-            for ((w, &g), c) in p.value.iter_mut().zip(p.grad.iter()).zip(cache.iter_mut()) {
+            let iter = p.value.as_mut_slice().iter_mut().zip(p.grad.as_slice()).zip(cache.as_mut_slice());
+            for ((w, &g), c) in iter {
                 *c += g * g;
                 *w -= lr * g / (c.sqrt() + eps);
             }

@@ -100,11 +100,14 @@ impl Optimizer for Adam {
             let c1 = 1.0 - beta1.powf(t as f64 + 1.0);
             let c2 = 1.0 - beta2.powf(t as f64 + 1.0);
             let (inv_c1, inv_c2, lr) = ((1.0 / c1) as f32, (1.0 / c2) as f32, lr as f32);
-            let iter = p.value.iter_mut().zip(p.grad.iter()).zip(m.iter_mut().zip(v.iter_mut()));
-            for ((w, &g), (m, v)) in iter {
-                *m = b1 * *m + one_minus_b1 * g;
-                *v = b2 * *v + one_minus_b2 * g * g;
-                *w -= lr * (*m * inv_c1) / ((*v * inv_c2).sqrt() + eps);
+            // Plain slices of one length: the loop vectorizes.
+            let w = p.value.as_mut_slice();
+            let n = w.len();
+            let (g, m, v) = (&p.grad.as_slice()[..n], &mut m.as_mut_slice()[..n], &mut v.as_mut_slice()[..n]);
+            for i in 0..n {
+                m[i] = b1 * m[i] + one_minus_b1 * g[i];
+                v[i] = b2 * v[i] + one_minus_b2 * g[i] * g[i];
+                w[i] -= lr * (m[i] * inv_c1) / ((v[i] * inv_c2).sqrt() + eps);
             }
         })
     }

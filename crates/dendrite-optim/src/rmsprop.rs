@@ -74,7 +74,8 @@ impl Optimizer for RmsProp {
         let one_minus_rho = (1.0 - self.config.rho) as f32;
         self.core.step(params, |p, cache, lr, _| {
             let lr = lr as f32;
-            for ((w, &g), c) in p.value.iter_mut().zip(p.grad.iter()).zip(cache.iter_mut()) {
+            let iter = p.value.as_mut_slice().iter_mut().zip(p.grad.as_slice()).zip(cache.as_mut_slice());
+            for ((w, &g), c) in iter {
                 *c = rho * *c + one_minus_rho * g * g;
                 *w -= lr * g / (c.sqrt() + eps);
             }

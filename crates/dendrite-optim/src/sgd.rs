@@ -101,13 +101,14 @@ impl Optimizer for Sgd {
         match &mut self.core {
             Variant::Plain(core) => core.step(params, |p, (), lr, _| {
                 let lr = lr as f32;
-                for (w, &g) in p.value.iter_mut().zip(p.grad.iter()) {
+                for (w, &g) in p.value.as_mut_slice().iter_mut().zip(p.grad.as_slice()) {
                     *w -= lr * g;
                 }
             }),
             Variant::Momentum(core) => core.step(params, |p, u, lr, _| {
                 let lr = lr as f32;
-                for ((w, &g), u) in p.value.iter_mut().zip(p.grad.iter()).zip(u.iter_mut()) {
+                let iter = p.value.as_mut_slice().iter_mut().zip(p.grad.as_slice()).zip(u.as_mut_slice());
+                for ((w, &g), u) in iter {
                     *u = momentum * *u - lr * g;
                     *w += *u;
                 }

@@ -55,11 +55,11 @@ impl Regularizer {
     pub fn penalty(&self, values: &Matrix) -> f64 {
         let mut total = 0.0;
         if self.l1 > 0.0 {
-            let s: f64 = values.iter().map(|&v| f64::from(v.abs())).sum();
+            let s: f64 = values.as_slice().iter().map(|&v| f64::from(v.abs())).sum();
             total += f64::from(self.l1) * s;
         }
         if self.l2 > 0.0 {
-            let s: f64 = values.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+            let s: f64 = values.as_slice().iter().map(|&v| f64::from(v) * f64::from(v)).sum();
             total += f64::from(self.l2) * s;
         }
         total
@@ -76,7 +76,7 @@ impl Regularizer {
             return;
         }
         let (l1, l2x2) = (self.l1, 2.0 * self.l2);
-        for (g, &w) in grad.iter_mut().zip(values.iter()) {
+        for (g, &w) in grad.as_mut_slice().iter_mut().zip(values.as_slice()) {
             let sign = if w < 0.0 { -1.0 } else { 1.0 };
             *g += l1 * sign + l2x2 * w;
         }

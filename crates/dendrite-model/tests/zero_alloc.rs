@@ -1,0 +1,99 @@
+//! After the first steps, training allocates nothing: a counting global allocator reads the
+//! number of allocations at the end of every epoch, and from the third epoch on the count must
+//! not move (full batch, and mini-batches with a short last batch; dropout, Adam, shuffling and
+//! validation on).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dendrite_data::spiral_data;
+use dendrite_losses::Targets;
+use dendrite_model::{EpochRecord, FitOptions, Flow, LossKind, Model, Report};
+use dendrite_optim::{Adam, AdamConfig};
+use dendrite_tensor::Rng;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call forwards to the system allocator unchanged; the counter only observes.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's layout is passed on as it came.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as the caller guarantees for `GlobalAlloc::realloc`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from this allocator with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The tests share the global counter: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Allocation counts at the end of each epoch of a fit.
+fn counts_per_epoch(batch_size: Option<usize>) -> Result<Vec<usize>, Box<dyn std::error::Error>> {
+    // The counter sees allocations at all.
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let probe = std::hint::black_box(vec![1u8; 3]);
+    assert!(ALLOCATIONS.load(Ordering::Relaxed) > before && probe.len() == 3);
+    let mut rng = Rng::seed_from_u64(1);
+    let (x, y) = spiral_data(100, 3, &mut rng);
+    let (vx, vy) = spiral_data(20, 3, &mut rng);
+    let mut model = Model::builder(2)
+        .dense(32)
+        .relu()
+        .dropout(0.1)
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .optimizer(Adam::new(AdamConfig { learning_rate: 0.02, decay: 1e-3, ..AdamConfig::default() })?)
+        .build()?;
+    let mut counts = Vec::with_capacity(16);
+    let hook = Box::new(|_: &Model, _: &EpochRecord| {
+        counts.push(ALLOCATIONS.load(Ordering::Relaxed));
+        Ok(Flow::Continue)
+    });
+    model.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions {
+            epochs: 8,
+            batch_size,
+            validation: Some((&vx, Targets::Classes(&vy))),
+            on_epoch_end: Some(hook),
+            report: Report::Quiet,
+            ..FitOptions::default()
+        },
+    )?;
+    Ok(counts)
+}
+
+#[test]
+fn full_batch_training_allocates_nothing_after_warm_up() -> Result<(), Box<dyn std::error::Error>> {
+    let _serial = SERIAL.lock();
+    let counts = counts_per_epoch(None)?;
+    assert_eq!(counts.len(), 8);
+    assert!(counts[2..].windows(2).all(|w| w[0] == w[1]), "allocations per epoch: {counts:?}");
+    Ok(())
+}
+
+#[test]
+fn mini_batch_training_allocates_nothing_after_warm_up() -> Result<(), Box<dyn std::error::Error>> {
+    let _serial = SERIAL.lock();
+    // 300 samples in batches of 64: four full batches and a short one of 44 every epoch.
+    let counts = counts_per_epoch(Some(64))?;
+    assert!(counts[2..].windows(2).all(|w| w[0] == w[1]), "allocations per epoch: {counts:?}");
+    Ok(())
+}
