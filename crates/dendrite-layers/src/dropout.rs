@@ -101,28 +101,31 @@ impl Dropout {
         let (rows, cols) = input.shape();
         resize(&mut self.mask, rows, cols);
         resize(&mut self.output, rows, cols);
-        let (keep_below, scale) = (self.keep_below, self.scale);
-        let lane = |bits: u64| if ((bits & 0xffff) as u32) < keep_below { scale } else { 0.0 };
-        let mask = self.mask.as_mut_slice();
-        let mut chunks = mask.chunks_exact_mut(4);
-        for chunk in &mut chunks {
+        let (keep_below, scale) = (self.keep_below as i32, self.scale);
+        // Branch-free: the sign bit of `lane − keep_below` is 1 exactly when the lane is kept
+        // (a branch on a random bit would mispredict every other time).
+        let lane = |bits: u64| (((bits & 0xffff) as i32 - keep_below) >> 31 & 1) as f32 * scale;
+        let x = input.as_slice();
+        let (mask, out) = (self.mask.as_mut_slice(), self.output.as_mut_slice());
+        let full = x.len() / 4 * 4;
+        for ((m, y), x) in mask[..full]
+            .chunks_exact_mut(4)
+            .zip(out[..full].chunks_exact_mut(4))
+            .zip(x[..full].chunks_exact(4))
+        {
             let r = self.rng.next_u64();
-            chunk[0] = lane(r);
-            chunk[1] = lane(r >> 16);
-            chunk[2] = lane(r >> 32);
-            chunk[3] = lane(r >> 48);
-        }
-        let rest = chunks.into_remainder();
-        if !rest.is_empty() {
-            let r = self.rng.next_u64();
-            for (k, m) in rest.iter_mut().enumerate() {
-                *m = lane(r >> (16 * k));
+            let lanes = [lane(r), lane(r >> 16), lane(r >> 32), lane(r >> 48)];
+            for k in 0..4 {
+                m[k] = lanes[k];
+                y[k] = x[k] * lanes[k];
             }
         }
-        for ((y, &x), &m) in
-            self.output.as_mut_slice().iter_mut().zip(input.as_slice()).zip(self.mask.as_slice())
-        {
-            *y = x * m;
+        if full < x.len() {
+            let r = self.rng.next_u64();
+            for k in full..x.len() {
+                mask[k] = lane(r >> (16 * (k - full)));
+                out[k] = x[k] * mask[k];
+            }
         }
     }
 }

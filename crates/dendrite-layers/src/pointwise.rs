@@ -17,9 +17,7 @@ impl Pointwise {
     /// `output = f(input)` element by element.
     pub(crate) fn forward(&mut self, input: &Matrix, f: impl Fn(f32) -> f32) -> &Matrix {
         resize(&mut self.output, input.nrows(), input.ncols());
-        for (y, &x) in self.output.as_mut_slice().iter_mut().zip(input.as_slice()) {
-            *y = f(x);
-        }
+        map_into(self.output.as_mut_slice(), input.as_slice(), f);
         self.forwarded = true;
         &self.output
     }
@@ -40,5 +38,21 @@ impl Pointwise {
             *dx = g(y, d);
         }
         Ok(&self.dinputs)
+    }
+}
+
+/// `out[i] = f(x[i])`, compiled for every SIMD level and picked at run time.
+#[multiversion::multiversion(targets = "simd")]
+fn map_into<F: Fn(f32) -> f32>(out: &mut [f32], x: &[f32], f: F) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = f(v);
+    }
+}
+
+/// `out[i] = g(a[i], b[i])`, compiled for every SIMD level and picked at run time.
+#[multiversion::multiversion(targets = "simd")]
+fn zip_map_into<G: Fn(f32, f32) -> f32>(out: &mut [f32], a: &[f32], b: &[f32], g: G) {
+    for (o, (&a, &b)) in out.iter_mut().zip(a.iter().zip(b)) {
+        *o = g(a, b);
     }
 }

@@ -157,6 +157,13 @@ impl ModelBuilder {
         self
     }
 
+    /// The optimizer, already boxed (for choosing one at run time).
+    #[must_use]
+    pub fn optimizer_boxed(mut self, optimizer: Box<dyn Optimizer>) -> Self {
+        self.optimizer = Some(optimizer);
+        self
+    }
+
     /// The accuracy metric (default: categorical for cross-entropy, binary for binary
     /// cross-entropy, regression otherwise).
     #[must_use]

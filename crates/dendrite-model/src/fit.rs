@@ -153,12 +153,17 @@ impl Printer<'_, '_> {
     }
 }
 
-/// One training step's measurements.
-struct StepStats {
-    data_loss: f64,
-    reg_loss: f64,
-    hits: usize,
-    count: usize,
+/// What one training step measured, before its update.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepStats {
+    /// The batch's mean data loss.
+    pub data_loss: f64,
+    /// The regularization penalty.
+    pub reg_loss: f64,
+    /// Correct comparisons in the batch.
+    pub hits: usize,
+    /// Comparisons in the batch.
+    pub count: usize,
 }
 
 /// Tracks the monitored loss for early stopping, with a copy of the best weights.
@@ -364,6 +369,18 @@ impl Model {
             printer.line(|| format!("validation, acc: {:.3}, loss: {:.3}", v.accuracy, v.loss))?;
         }
         Ok(history)
+    }
+
+    /// One training step on one batch, for loops of one's own (and benchmarks): a forward pass
+    /// in training mode, the backward pass and the optimizer's update. It applies the model's
+    /// preprocessing and checks the batch as `fit` does; it counts no epoch.
+    ///
+    /// # Errors
+    /// As [`Model::fit`] for bad data; [`Error::NonFinite`] (epoch and step 0) on divergence.
+    pub fn train_batch(&mut self, x: &Matrix, y: Targets<'_>) -> Result<StepStats> {
+        self.check_data(x, y)?;
+        let prepared = self.preprocessing.apply(x)?;
+        self.train_step(prepared.as_ref().unwrap_or(x), y, 0, 0)
     }
 
     /// One forward pass, backward pass and update on a batch.

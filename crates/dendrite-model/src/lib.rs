@@ -38,7 +38,7 @@ pub use atomic::write_atomic;
 pub use builder::ModelBuilder;
 pub use container::{FORMAT_VERSION, FileKind, FormatError, HEADER_LEN, Header, MAGIC, read_header};
 pub use error::{Error, Result};
-pub use fit::{EarlyStopping, EpochHook, FitOptions, Flow, Report};
+pub use fit::{EarlyStopping, EpochHook, FitOptions, Flow, Report, StepStats};
 pub use history::{EpochRecord, History};
 pub use loss_kind::LossKind;
 pub use metric::Accuracy;

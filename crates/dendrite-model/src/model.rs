@@ -159,7 +159,9 @@ impl Model {
         if x.nrows() == 0 {
             return Err(Error::InvalidData("no samples".to_owned()));
         }
-        if let Some(k) = x.iter().position(|v| !v.is_finite()) {
+        // A vectorized pass first; the position only when something is wrong.
+        if !x.as_slice().iter().fold(true, |ok, v| ok & v.is_finite()) {
+            let k = x.as_slice().iter().position(|v| !v.is_finite()).unwrap_or(0);
             let (row, col) = (k % x.nrows(), k / x.nrows());
             return Err(Error::InvalidData(format!("input at row {row}, column {col} is {}", x[k])));
         }
@@ -216,7 +218,7 @@ impl Model {
                         self.output_width
                     )));
                 }
-                if let Some(k) = v.iter().position(|t| !t.is_finite()) {
+                if let Some(k) = v.as_slice().iter().position(|t| !t.is_finite()) {
                     let (row, col) = (k % v.nrows(), k / v.nrows());
                     return Err(Error::InvalidData(format!("target at row {row}, column {col} is {}", v[k])));
                 }

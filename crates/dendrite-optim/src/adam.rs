@@ -86,6 +86,31 @@ impl Adam {
     }
 }
 
+/// The constants of one Adam step.
+struct AdamStep {
+    b1: f32,
+    b2: f32,
+    one_minus_b1: f32,
+    one_minus_b2: f32,
+    inv_c1: f32,
+    inv_c2: f32,
+    lr: f32,
+    eps: f32,
+}
+
+/// One fused pass over a parameter: both moments and the value. Compiled for every SIMD level
+/// and picked at run time; the arithmetic per element is the same at every level.
+#[multiversion::multiversion(targets = "simd")]
+fn adam_update(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: &AdamStep) {
+    let n = w.len();
+    let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
+    for i in 0..n {
+        m[i] = k.b1 * m[i] + k.one_minus_b1 * g[i];
+        v[i] = k.b2 * v[i] + k.one_minus_b2 * g[i] * g[i];
+        w[i] -= k.lr * (m[i] * k.inv_c1) / ((v[i] * k.inv_c2).sqrt() + k.eps);
+    }
+}
+
 impl Optimizer for Adam {
     fn name(&self) -> &'static str {
         self.core.name
@@ -100,15 +125,8 @@ impl Optimizer for Adam {
             let c1 = 1.0 - beta1.powf(t as f64 + 1.0);
             let c2 = 1.0 - beta2.powf(t as f64 + 1.0);
             let (inv_c1, inv_c2, lr) = ((1.0 / c1) as f32, (1.0 / c2) as f32, lr as f32);
-            // Plain slices of one length: the loop vectorizes.
-            let w = p.value.as_mut_slice();
-            let n = w.len();
-            let (g, m, v) = (&p.grad.as_slice()[..n], &mut m.as_mut_slice()[..n], &mut v.as_mut_slice()[..n]);
-            for i in 0..n {
-                m[i] = b1 * m[i] + one_minus_b1 * g[i];
-                v[i] = b2 * v[i] + one_minus_b2 * g[i] * g[i];
-                w[i] -= lr * (m[i] * inv_c1) / ((v[i] * inv_c2).sqrt() + eps);
-            }
+            let k = AdamStep { b1, b2, one_minus_b1, one_minus_b2, inv_c1, inv_c2, lr, eps };
+            adam_update(p.value.as_mut_slice(), p.grad.as_slice(), m.as_mut_slice(), v.as_mut_slice(), &k);
         })
     }
 

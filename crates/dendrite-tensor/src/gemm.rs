@@ -144,10 +144,7 @@ fn skinny(a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose, out: &mut Matrix
                     block.fill(0.0);
                     for p in 0..k {
                         let s = alpha * b_at(p, j);
-                        let a_block = &a[p * m + r0..p * m + r0 + block.len()];
-                        for (y, &x) in block.iter_mut().zip(a_block) {
-                            *y += s * x;
-                        }
+                        axpy(block, s, &a[p * m + r0..p * m + r0 + block.len()]);
                     }
                 }
             }
@@ -177,7 +174,18 @@ fn skinny(a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose, out: &mut Matrix
     }
 }
 
-/// Dot product with eight interleaved accumulators (vectorizes, and rounds better than one).
+/// `y += s · x`, compiled for every SIMD level and picked at run time (the arithmetic is the
+/// same at every level: one multiply and one add per element, in order).
+#[multiversion::multiversion(targets = "simd")]
+fn axpy(y: &mut [f32], s: f32, x: &[f32]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y += s * x;
+    }
+}
+
+/// Dot product with eight interleaved accumulators (vectorizes, and rounds better than one);
+/// the association order is fixed by the code, so every SIMD level gives the same bits.
+#[multiversion::multiversion(targets = "simd")]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));

@@ -140,8 +140,9 @@ pub fn sum_columns(m: &Matrix, out: &mut Matrix) {
     }
 }
 
-/// Sum of a slice with eight interleaved accumulators.
+/// Sum of a slice with eight interleaved accumulators (the same bits at every SIMD level).
 #[must_use]
+#[multiversion::multiversion(targets = "simd")]
 pub fn sum_slice(x: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let mut chunks = x.chunks_exact(8);

@@ -1,16 +1,20 @@
-//! The three products of a dense layer on the shapes of the `spiral_dropout` example
+//! The kernels of a training step. The three products of a dense layer on the shapes of the
+//! `spiral_dropout` example
 //! (3,000 samples, 2 inputs, 64 hidden units, 3 classes): each transposed product (`Aᵀ·B` for a
 //! weight gradient, `A·Bᵀ` for an input gradient) beside the plain `A·B` of the same sizes on
 //! materialized operands, and beside nalgebra's own `tr_mul` / `a * bᵀ`.
 //!
+//! Also: row-wise softmax, and dropout's mask (one 64-bit draw per four 16-bit lanes).
+//!
 //! ```text
-//! cargo bench --bench gemm
+//! cargo bench --bench ops
 //! ```
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use dendrite_tensor::{Init, Matrix, Rng, matmul, matmul_nt, matmul_tn};
+use dendrite_layers::{Dropout, Layer, Mode};
+use dendrite_tensor::{Init, Matrix, Rng, matmul, matmul_nt, matmul_tn, softmax_rows};
 
 fn random(rows: usize, cols: usize, rng: &mut Rng) -> Matrix {
     Init::Normal { std: 1.0 }.matrix(rows, cols, rng)
@@ -77,5 +81,17 @@ fn products(c: &mut Criterion) {
     bench_tn(c, "dW1 = Xt*dH (3000x2)t*3000x64", 3000, 2, 64);
 }
 
-criterion_group!(benches, products);
+fn row_ops(c: &mut Criterion) {
+    let mut rng = Rng::seed_from_u64(4);
+    let logits = random(3000, 3, &mut rng);
+    let mut out = Matrix::zeros(3000, 3);
+    c.bench_function("softmax rows 3000x3", |b| b.iter(|| softmax_rows(black_box(&logits), &mut out)));
+    let h = random(3000, 64, &mut rng);
+    let mut dropout = Dropout::new(0.1, &mut rng).unwrap_or_else(|e| panic!("a valid rate: {e}"));
+    c.bench_function("dropout forward (mask + product) 3000x64", |b| {
+        b.iter(|| dropout.forward(black_box(&h), Mode::Train).map(|m| m[(0, 0)]))
+    });
+}
+
+criterion_group!(benches, products, row_ops);
 criterion_main!(benches);

@@ -1,0 +1,71 @@
+//! Training time of the workloads of SPEC §7:
+//! - B1 `spiral64`: one full-batch epoch of the `spiral_dropout` example (3,000 points,
+//!   Dense 2 → 64 with L2, ReLU, Dropout 0.1, Dense 64 → 3, softmax + cross-entropy, Adam);
+//! - B2 `spiral512`: the same with 512 hidden units;
+//! - B3 `mnist-shape`: one step (a batch of 128) of Dense 784 → 128 → 128 → 10 with ReLU and
+//!   softmax + cross-entropy under Adam, on random inputs in [−1, 1]; an epoch of 60,000 inputs
+//!   is 469 such steps.
+//!
+//! ```text
+//! cargo bench --bench training
+//! ```
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use dendrite::prelude::*;
+use dendrite_layers::DenseConfig;
+use dendrite_optim::AdamConfig;
+
+fn spiral_model(hidden: usize) -> Model {
+    Model::builder(2)
+        .dense_with(DenseConfig { weight_l2: 5e-4, bias_l2: 5e-4, ..DenseConfig::new(2, hidden) })
+        .relu()
+        .dropout(0.1)
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .optimizer(
+            Adam::new(AdamConfig { learning_rate: 0.05, decay: 5e-5, ..AdamConfig::default() })
+                .expect("valid"),
+        )
+        .build()
+        .expect("a valid model")
+}
+
+fn spiral(c: &mut Criterion) {
+    let (x, y) = spiral_data(1000, 3, &mut Rng::seed_from_u64(0));
+    let mut group = c.benchmark_group("training");
+    for (name, hidden) in [("B1 spiral64 epoch", 64), ("B2 spiral512 epoch", 512)] {
+        let mut model = spiral_model(hidden);
+        group.bench_function(name, |b| {
+            b.iter(|| model.train_batch(black_box(&x), Targets::Classes(&y)).map(|s| s.data_loss))
+        });
+    }
+    group.finish();
+}
+
+fn mnist_shape(c: &mut Criterion) {
+    let mut rng = Rng::seed_from_u64(1);
+    let x = Matrix::from_fn(128, 784, |_, _| 2.0 * rng.uniform_f32() - 1.0);
+    let y: Vec<usize> = (0..128).map(|_| rng.below(10) as usize).collect();
+    let mut model = Model::builder(784)
+        .dense(128)
+        .relu()
+        .dense(128)
+        .relu()
+        .dense(10)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .optimizer(Adam::new(AdamConfig::default()).expect("valid"))
+        .build()
+        .expect("a valid model");
+    let mut group = c.benchmark_group("training");
+    group.bench_function("B3 mnist-shape step (batch 128)", |b| {
+        b.iter(|| model.train_batch(black_box(&x), Targets::Classes(&y)).map(|s| s.data_loss))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, spiral, mnist_shape);
+criterion_main!(benches);
