@@ -25,6 +25,9 @@ struct Args {
     /// Training epochs.
     #[arg(long, default_value_t = 10_001)]
     epochs: usize,
+    /// Write the loss curves of all the optimizers into one PNG file in this folder.
+    #[arg(long)]
+    plots: Option<std::path::PathBuf>,
     /// Seed of the data and of every model's generator.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -58,6 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ];
 
+    let mut runs = Vec::new();
     println!("| optimizer | final loss | accuracy | first epoch with loss < 0.5 | time |");
     println!("| --- | --- | --- | --- | --- |");
     for (name, spec) in &optimizers {
@@ -89,6 +93,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             last.accuracy,
             elapsed.as_secs_f64()
         );
+        runs.push((*name, history));
+    }
+    if let Some(dir) = &args.plots {
+        std::fs::create_dir_all(dir)?;
+        let named: Vec<(&str, &dendrite_model::History)> = runs.iter().map(|(n, h)| (*n, h)).collect();
+        dendrite_plot::plot_loss_comparison(&named, dir.join("compare_optimizers.png"))?;
+        eprintln!("plot written to {}", dir.display());
     }
     Ok(())
 }

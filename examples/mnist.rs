@@ -12,7 +12,7 @@
 //! Fashion-MNIST works as is; `--save PATH` writes the model file.
 //!
 //! ```text
-//! cargo run --release --example mnist -- --save mnist.dnd
+//! cargo run --release --example mnist -- --save mnist.dnd --plots plots
 //! dendrite evaluate --model mnist.dnd --input data/mnist/test-images-idx3-ubyte.gz --labels data/mnist/test-labels-idx1-ubyte.gz
 //! ```
 
@@ -51,6 +51,10 @@ struct Args {
     /// (the book's 0.01·N(0, 1), which starts slowly on 784 inputs).
     #[arg(long, default_value = "he")]
     init: String,
+    /// Write the training curves and a grid of test digits with their predictions as PNG files
+    /// into this folder.
+    #[arg(long)]
+    plots: Option<PathBuf>,
     /// Write the trained model here.
     #[arg(long)]
     save: Option<PathBuf>,
@@ -81,7 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .preprocessing(Preprocessing::book_pixels())
         .seed(args.seed)
         .build()?;
-    model.fit(
+    let history = model.fit(
         &data.train_x,
         Targets::Classes(&data.train_y),
         FitOptions {
@@ -92,6 +96,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..FitOptions::default()
         },
     )?;
+    if let Some(dir) = &args.plots {
+        std::fs::create_dir_all(dir)?;
+        dendrite_plot::plot_history(&history, dir.join("mnist_history.png"))?;
+        let shown = data.test_x.nrows().min(40);
+        let digits = data.test_x.rows(0, shown).into_owned();
+        let predicted = dendrite_tensor::argmax_rows(&model.predict(&digits)?);
+        dendrite_plot::plot_digit_grid(
+            &digits,
+            data.rows,
+            data.cols,
+            &predicted,
+            &data.test_y[..shown],
+            10,
+            dir.join("mnist_digits.png"),
+        )?;
+        eprintln!("plots written to {}", dir.display());
+    }
     if let Some(path) = &args.save {
         model.save(path)?;
         eprintln!("saved {}", path.display());

@@ -15,7 +15,7 @@
 //! with `--hidden 512` (the book's NumPy program, with dropout wired the same way: 0.76 and 0.86).
 //!
 //! ```text
-//! cargo run --release --example spiral_dropout -- --hidden 512
+//! cargo run --release --example spiral_dropout -- --hidden 512 --plots plots
 //! ```
 
 use clap::Parser;
@@ -48,6 +48,9 @@ struct Args {
     /// Fraction of the hidden units dropped in training.
     #[arg(long, default_value_t = 0.1)]
     dropout: f32,
+    /// Write the training curves and the decision regions as PNG files into this folder.
+    #[arg(long)]
+    plots: Option<std::path::PathBuf>,
     /// Draw the data and the initial weights from a generator seeded with `--seed` instead of
     /// NumPy's stream after `nnfs.init()` (the book's very data and weights, the default).
     #[arg(long)]
@@ -78,7 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .seed(args.seed);
     let mut model = if args.seeded { model.build()? } else { model.build_with_init(source)? };
     let (x_test, y_test) = spiral_data(100, 3, source);
-    model.fit(
+    let history = model.fit(
         &x,
         Targets::Classes(&y),
         FitOptions {
@@ -88,5 +91,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..FitOptions::default()
         },
     )?;
+    if let Some(dir) = &args.plots {
+        std::fs::create_dir_all(dir)?;
+        dendrite_plot::plot_history(&history, dir.join("spiral_dropout_history.png"))?;
+        dendrite_plot::plot_decision_regions(
+            &mut model,
+            &x_test,
+            &y_test,
+            dir.join("spiral_dropout_regions.png"),
+        )?;
+        eprintln!("plots written to {}", dir.display());
+    }
     Ok(())
 }

@@ -4,8 +4,7 @@
 //! validation on).
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use dendrite_data::spiral_data;
 use dendrite_losses::Targets;
@@ -15,18 +14,30 @@ use dendrite_tensor::Rng;
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread: the test harness's own threads (printing results,
+    /// capturing output) must not count.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
 
 // SAFETY: every call forwards to the system allocator unchanged; the counter only observes.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: the caller's layout is passed on as it came.
         unsafe { System.alloc(layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: as the caller guarantees for `GlobalAlloc::realloc`.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -39,15 +50,12 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// The tests share the global counter: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
 /// Allocation counts at the end of each epoch of a fit.
 fn counts_per_epoch(batch_size: Option<usize>) -> Result<Vec<usize>, Box<dyn std::error::Error>> {
     // The counter sees allocations at all.
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let probe = std::hint::black_box(vec![1u8; 3]);
-    assert!(ALLOCATIONS.load(Ordering::Relaxed) > before && probe.len() == 3);
+    assert!(allocations() > before && probe.len() == 3);
     let mut rng = Rng::seed_from_u64(1);
     let (x, y) = spiral_data(100, 3, &mut rng);
     let (vx, vy) = spiral_data(20, 3, &mut rng);
@@ -62,7 +70,7 @@ fn counts_per_epoch(batch_size: Option<usize>) -> Result<Vec<usize>, Box<dyn std
         .build()?;
     let mut counts = Vec::with_capacity(16);
     let hook = Box::new(|_: &Model, _: &EpochRecord| {
-        counts.push(ALLOCATIONS.load(Ordering::Relaxed));
+        counts.push(allocations());
         Ok(Flow::Continue)
     });
     model.fit(
@@ -82,7 +90,6 @@ fn counts_per_epoch(batch_size: Option<usize>) -> Result<Vec<usize>, Box<dyn std
 
 #[test]
 fn full_batch_training_allocates_nothing_after_warm_up() -> Result<(), Box<dyn std::error::Error>> {
-    let _serial = SERIAL.lock();
     let counts = counts_per_epoch(None)?;
     assert_eq!(counts.len(), 8);
     assert!(counts[2..].windows(2).all(|w| w[0] == w[1]), "allocations per epoch: {counts:?}");
@@ -91,7 +98,6 @@ fn full_batch_training_allocates_nothing_after_warm_up() -> Result<(), Box<dyn s
 
 #[test]
 fn mini_batch_training_allocates_nothing_after_warm_up() -> Result<(), Box<dyn std::error::Error>> {
-    let _serial = SERIAL.lock();
     // 300 samples in batches of 64: four full batches and a short one of 44 every epoch.
     let counts = counts_per_epoch(Some(64))?;
     assert!(counts[2..].windows(2).all(|w| w[0] == w[1]), "allocations per epoch: {counts:?}");
