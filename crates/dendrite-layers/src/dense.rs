@@ -251,14 +251,19 @@ impl Layer for Dense {
     }
 
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
+        self.backward_params(dvalues)?;
+        matmul_nt(dvalues, &self.weights.value, &mut self.dinputs)?;
+        Ok(&self.dinputs)
+    }
+
+    fn backward_params(&mut self, dvalues: &Matrix) -> Result<()> {
         check_backward(|| self.describe(), self.forwarded, &self.output, dvalues)?;
         matmul_tn(&self.input, dvalues, &mut self.weights.grad)?;
         sum_columns(dvalues, &mut self.biases.grad);
         for p in [&mut self.weights, &mut self.biases] {
             p.regularizer.add_gradient(&p.value, &mut p.grad);
         }
-        matmul_nt(dvalues, &self.weights.value, &mut self.dinputs)?;
-        Ok(&self.dinputs)
+        Ok(())
     }
 
     fn output(&self) -> Option<&Matrix> {
@@ -324,6 +329,22 @@ mod tests {
         dense.forward(&Matrix::zeros(3, 2), Mode::Train)?;
         let err = dense.backward(&Matrix::zeros(4, 64)).unwrap_err();
         assert!(err.to_string().contains("expected gradient of shape 3x64, got 4x64"), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn parameter_only_backward_sets_the_same_gradients() -> Result<(), Box<dyn std::error::Error>> {
+        let mut rng = Rng::seed_from_u64(4);
+        let config = DenseConfig { weight_l2: 0.1, ..DenseConfig::new(3, 4) };
+        let mut a = Dense::from_config(&config, &mut rng)?;
+        let mut b = a.clone();
+        let d = Matrix::from_fn(5, 4, |i, j| (i as f32 - j as f32) * 0.1);
+        a.forward(&input(), Mode::Train)?;
+        b.forward(&input(), Mode::Train)?;
+        a.backward(&d)?;
+        b.backward_params(&d)?;
+        assert_eq!(a.weight_param().grad, b.weight_param().grad);
+        assert_eq!(a.bias_param().grad, b.bias_param().grad);
         Ok(())
     }
 

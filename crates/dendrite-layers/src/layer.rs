@@ -91,6 +91,16 @@ pub trait Layer: Parameterized + Send + std::fmt::Debug {
     /// `dvalues` does not have the last output's shape.
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix>;
 
+    /// [`Layer::backward`] for a caller that has no use for the input gradient (the first layer
+    /// of a model): the parameters' gradients are set, and a layer may skip computing the input
+    /// gradient (Dense does: a third of its backward pass).
+    ///
+    /// # Errors
+    /// As [`Layer::backward`].
+    fn backward_params(&mut self, dvalues: &Matrix) -> Result<()> {
+        self.backward(dvalues).map(|_| ())
+    }
+
     /// The output of the last forward pass, if the layer keeps it (every built-in layer does).
     ///
     /// A model reads it only to name the layer where training produced a non-finite value.

@@ -414,9 +414,13 @@ impl Model {
         let reg_loss = f64::from(regularization_loss(&self.layers));
 
         let (layers, _) = self.layers.split_at_mut(body);
-        let mut g: &Matrix = &self.dloss;
-        for layer in layers.iter_mut().rev() {
-            g = layer.backward(g)?;
+        // The first layer's input gradient has no use: it only sets its parameters' gradients.
+        if let Some((first, rest)) = layers.split_first_mut() {
+            let mut g: &Matrix = &self.dloss;
+            for layer in rest.iter_mut().rev() {
+                g = layer.backward(g)?;
+            }
+            first.backward_params(g)?;
         }
         for (i, layer) in self.layers.iter().enumerate() {
             let mut bad = None;
