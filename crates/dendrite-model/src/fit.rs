@@ -219,7 +219,10 @@ impl Model {
         let mut order: Vec<usize> = (0..n).collect();
         let mut batch = Batch::default();
         // Samples as contiguous columns, for gathering batches (only when there are any).
-        let xt = if !shuffle && steps == 1 { Matrix::zeros(0, 0) } else { x.transpose() };
+        let mut xt = Matrix::zeros(0, 0);
+        if shuffle || steps > 1 {
+            dendrite_tensor::transpose_into(x, &mut xt);
+        }
         // Room for every record up front: an epoch's bookkeeping allocates nothing.
         let mut history = History { epochs: Vec::with_capacity(options.epochs.min(1 << 20)) };
         let mut stopper = options.early_stopping.map(|config| Stopper {

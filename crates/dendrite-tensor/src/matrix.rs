@@ -47,6 +47,33 @@ pub fn resize(m: &mut Matrix, rows: usize, cols: usize) {
     *m = Matrix::from_vec(rows, cols, data);
 }
 
+/// Writes the transpose of `src` into `out` (resized, reusing its buffer), in 32 × 32 tiles so
+/// that both the reads and the writes stay within a few cache lines: several times faster than
+/// an element-by-element transpose on matrices larger than the cache.
+pub fn transpose_into(src: &Matrix, out: &mut Matrix) {
+    const TILE: usize = 32;
+    let (rows, cols) = src.shape();
+    resize(out, cols, rows);
+    let (s, d) = (src.as_slice(), out.as_mut_slice());
+    if rows == 0 || cols == 0 {
+        return;
+    }
+    // Output column i (source row i) is the contiguous run d[i·cols..]; a tile writes 32 such
+    // runs 32 elements at a time while reading 32 source columns 32 elements at a time.
+    for (t, out_tile) in d.chunks_mut(TILE * cols).enumerate() {
+        let i0 = t * TILE;
+        for j0 in (0..cols).step_by(TILE) {
+            let j1 = (j0 + TILE).min(cols);
+            for (k, out_col) in out_tile.chunks_exact_mut(cols).enumerate() {
+                let i = i0 + k;
+                for (j, o) in (j0..j1).zip(&mut out_col[j0..j1]) {
+                    *o = s[i + j * rows];
+                }
+            }
+        }
+    }
+}
+
 /// Builds a matrix from rows of equal length.
 ///
 /// # Errors
@@ -116,6 +143,16 @@ mod tests {
         resize(&mut m, 4, 3);
         assert_eq!(m.shape(), (4, 3));
         assert_eq!(ptr, m.as_ptr(), "no reallocation within capacity");
+    }
+
+    #[test]
+    fn tiled_transpose_matches_nalgebra() {
+        for (r, c) in [(1, 1), (5, 3), (33, 70), (64, 31)] {
+            let m = Matrix::from_fn(r, c, |i, j| (i * 1000 + j) as f32);
+            let mut t = Matrix::zeros(0, 0);
+            transpose_into(&m, &mut t);
+            assert_eq!(t, m.transpose());
+        }
     }
 
     #[test]
