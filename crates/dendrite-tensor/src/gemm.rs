@@ -138,13 +138,32 @@ fn skinny(a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose, out: &mut Matrix
             const BLOCK: usize = 256;
             let k = a.ncols();
             let a = a.as_slice();
-            for (j, col) in out.as_mut_slice().chunks_exact_mut(m).enumerate() {
-                for (bi, block) in col.chunks_mut(BLOCK).enumerate() {
-                    let r0 = bi * BLOCK;
-                    block.fill(0.0);
+            let out = out.as_mut_slice();
+            if n <= SMALL && k > SMALL {
+                // Few outputs, a wide `a`: all n output blocks stay in L1 while each block of
+                // `a` is read once (the other order would stream `a` n times).
+                for r0 in (0..m).step_by(BLOCK) {
+                    let len = BLOCK.min(m - r0);
+                    for j in 0..n {
+                        out[j * m + r0..j * m + r0 + len].fill(0.0);
+                    }
                     for p in 0..k {
-                        let s = alpha * b_at(p, j);
-                        axpy(block, s, &a[p * m + r0..p * m + r0 + block.len()]);
+                        let a_block = &a[p * m + r0..p * m + r0 + len];
+                        for j in 0..n {
+                            let s = alpha * b_at(p, j);
+                            axpy(&mut out[j * m + r0..j * m + r0 + len], s, a_block);
+                        }
+                    }
+                }
+            } else {
+                for (j, col) in out.chunks_exact_mut(m).enumerate() {
+                    for (bi, block) in col.chunks_mut(BLOCK).enumerate() {
+                        let r0 = bi * BLOCK;
+                        block.fill(0.0);
+                        for p in 0..k {
+                            let s = alpha * b_at(p, j);
+                            axpy(block, s, &a[p * m + r0..p * m + r0 + block.len()]);
+                        }
                     }
                 }
             }
