@@ -4,7 +4,7 @@ use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
 use crate::schedule::validate;
-use crate::{Error, LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result};
+use crate::{Error, LrSchedule, Optimizer, Result};
 
 /// Settings of [`Adam`], with the book's defaults (learning rate 0.001, ε = 1e-7, β1 = 0.9,
 /// β2 = 0.999).
@@ -130,23 +130,5 @@ impl Optimizer for Adam {
         })
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.core.learning_rate()
-    }
-
-    fn iterations(&self) -> u64 {
-        self.core.iterations()
-    }
-
-    fn spec(&self) -> Option<OptimizerSpec> {
-        self.core.spec_if_builtin(OptimizerSpec::Adam(self.config))
-    }
-
-    fn state(&self, params: &dyn Parameterized) -> OptimizerState {
-        self.core.state(self.spec(), params)
-    }
-
-    fn set_state(&mut self, params: &dyn Parameterized, state: &OptimizerState) -> Result<()> {
-        self.core.set_state(params, state)
-    }
+    crate::optimizer::forward_to_core!(Adam);
 }

@@ -257,3 +257,34 @@ impl ParamState for (Matrix, Matrix) {
         }
     }
 }
+
+/// The `Optimizer` methods every single-core optimizer forwards to its `core` field; the
+/// argument is its `OptimizerSpec` variant.
+macro_rules! forward_to_core {
+    ($variant:ident) => {
+        fn learning_rate(&self) -> f64 {
+            self.core.learning_rate()
+        }
+
+        fn iterations(&self) -> u64 {
+            self.core.iterations()
+        }
+
+        fn spec(&self) -> Option<crate::OptimizerSpec> {
+            self.core.spec_if_builtin(crate::OptimizerSpec::$variant(self.config))
+        }
+
+        fn state(&self, params: &dyn dendrite_tensor::Parameterized) -> crate::OptimizerState {
+            self.core.state(self.spec(), params)
+        }
+
+        fn set_state(
+            &mut self,
+            params: &dyn dendrite_tensor::Parameterized,
+            state: &crate::OptimizerState,
+        ) -> crate::Result<()> {
+            self.core.set_state(params, state)
+        }
+    };
+}
+pub(crate) use forward_to_core;

@@ -4,7 +4,7 @@ use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
 use crate::schedule::validate;
-use crate::{Error, LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result};
+use crate::{Error, LrSchedule, Optimizer, Result};
 
 /// Settings of [`RmsProp`], with the book's defaults (learning rate 0.001, ε = 1e-7, ρ = 0.9).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -82,23 +82,5 @@ impl Optimizer for RmsProp {
         })
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.core.learning_rate()
-    }
-
-    fn iterations(&self) -> u64 {
-        self.core.iterations()
-    }
-
-    fn spec(&self) -> Option<OptimizerSpec> {
-        self.core.spec_if_builtin(OptimizerSpec::RmsProp(self.config))
-    }
-
-    fn state(&self, params: &dyn Parameterized) -> OptimizerState {
-        self.core.state(self.spec(), params)
-    }
-
-    fn set_state(&mut self, params: &dyn Parameterized, state: &OptimizerState) -> Result<()> {
-        self.core.set_state(params, state)
-    }
+    crate::optimizer::forward_to_core!(RmsProp);
 }
