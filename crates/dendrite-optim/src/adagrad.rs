@@ -54,6 +54,16 @@ impl Adagrad {
     }
 }
 
+/// One fused pass over a parameter, compiled for every SIMD level and picked at run time (the
+/// arithmetic per element is the same at every level).
+#[multiversion::multiversion(targets = "simd")]
+fn adagrad_update(w: &mut [f32], g: &[f32], cache: &mut [f32], lr: f32, eps: f32) {
+    for ((w, &g), c) in w.iter_mut().zip(g).zip(cache) {
+        *c += g * g;
+        *w -= lr * g / (c.sqrt() + eps);
+    }
+}
+
 impl Optimizer for Adagrad {
     fn name(&self) -> &'static str {
         self.core.name
@@ -63,11 +73,7 @@ impl Optimizer for Adagrad {
         let eps = self.config.epsilon as f32;
         self.core.step(params, |p, cache, lr, _| {
             let lr = lr as f32;
-            let iter = p.value.as_mut_slice().iter_mut().zip(p.grad.as_slice()).zip(cache.as_mut_slice());
-            for ((w, &g), c) in iter {
-                *c += g * g;
-                *w -= lr * g / (c.sqrt() + eps);
-            }
+            adagrad_update(p.value.as_mut_slice(), p.grad.as_slice(), cache.as_mut_slice(), lr, eps);
         })
     }
 

@@ -63,6 +63,17 @@ impl RmsProp {
     }
 }
 
+/// One fused pass over a parameter (`k` = learning rate, ε, ρ, 1 − ρ), compiled for every SIMD
+/// level and picked at run time (the arithmetic per element is the same at every level).
+#[multiversion::multiversion(targets = "simd")]
+fn rmsprop_update(w: &mut [f32], g: &[f32], cache: &mut [f32], k: [f32; 4]) {
+    let [lr, eps, rho, one_minus_rho] = k;
+    for ((w, &g), c) in w.iter_mut().zip(g).zip(cache) {
+        *c = rho * *c + one_minus_rho * g * g;
+        *w -= lr * g / (c.sqrt() + eps);
+    }
+}
+
 impl Optimizer for RmsProp {
     fn name(&self) -> &'static str {
         self.core.name
@@ -74,11 +85,12 @@ impl Optimizer for RmsProp {
         let one_minus_rho = (1.0 - self.config.rho) as f32;
         self.core.step(params, |p, cache, lr, _| {
             let lr = lr as f32;
-            let iter = p.value.as_mut_slice().iter_mut().zip(p.grad.as_slice()).zip(cache.as_mut_slice());
-            for ((w, &g), c) in iter {
-                *c = rho * *c + one_minus_rho * g * g;
-                *w -= lr * g / (c.sqrt() + eps);
-            }
+            rmsprop_update(
+                p.value.as_mut_slice(),
+                p.grad.as_slice(),
+                cache.as_mut_slice(),
+                [lr, eps, rho, one_minus_rho],
+            );
         })
     }
 
