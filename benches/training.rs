@@ -34,6 +34,21 @@ fn spiral_model(hidden: usize) -> Model {
         .expect("a valid model")
 }
 
+/// Dense 784 → 128 → 128 → 10 with ReLU and softmax + cross-entropy under Adam.
+fn mnist_model() -> Model {
+    Model::builder(784)
+        .dense(128)
+        .relu()
+        .dense(128)
+        .relu()
+        .dense(10)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .optimizer(Adam::new(AdamConfig::default()).expect("valid"))
+        .build()
+        .expect("a valid model")
+}
+
 fn spiral(c: &mut Criterion) {
     let (x, y) = spiral_data(1000, 3, &mut Rng::seed_from_u64(0));
     let mut group = c.benchmark_group("training");
@@ -50,17 +65,7 @@ fn mnist_shape(c: &mut Criterion) {
     let mut rng = Rng::seed_from_u64(1);
     let x = Matrix::from_fn(128, 784, |_, _| 2.0 * rng.uniform_f32() - 1.0);
     let y: Vec<usize> = (0..128).map(|_| rng.below(10) as usize).collect();
-    let mut model = Model::builder(784)
-        .dense(128)
-        .relu()
-        .dense(128)
-        .relu()
-        .dense(10)
-        .softmax()
-        .loss(LossKind::CategoricalCrossEntropy)
-        .optimizer(Adam::new(AdamConfig::default()).expect("valid"))
-        .build()
-        .expect("a valid model");
+    let mut model = mnist_model();
     let mut group = c.benchmark_group("training");
     group.bench_function("B3 mnist-shape step (batch 128)", |b| {
         b.iter(|| model.train_batch(black_box(&x), Targets::Classes(&y)).map(|s| s.data_loss))
@@ -72,17 +77,7 @@ fn mnist_shape_epoch(c: &mut Criterion) {
     let mut rng = Rng::seed_from_u64(2);
     let x = Matrix::from_fn(60_000, 784, |_, _| 2.0 * rng.uniform_f32() - 1.0);
     let y: Vec<usize> = (0..60_000).map(|_| rng.below(10) as usize).collect();
-    let mut model = Model::builder(784)
-        .dense(128)
-        .relu()
-        .dense(128)
-        .relu()
-        .dense(10)
-        .softmax()
-        .loss(LossKind::CategoricalCrossEntropy)
-        .optimizer(Adam::new(AdamConfig::default()).expect("valid"))
-        .build()
-        .expect("a valid model");
+    let mut model = mnist_model();
     let mut group = c.benchmark_group("training");
     group.sample_size(10);
     group.bench_function("B3 mnist-shape epoch (60000, batch 128, shuffled)", |b| {

@@ -7,21 +7,12 @@
 //! ```
 #![no_main]
 
-use dendrite_model::{FORMAT_VERSION, FileKind, LayerRegistry, MAGIC, Model};
+use dendrite_model::{FileKind, LayerRegistry, Model, frame};
 use dendrite_tensor::Matrix;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|payload: &[u8]| {
-    let mut bytes = Vec::with_capacity(28 + payload.len());
-    bytes.extend_from_slice(&MAGIC);
-    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    bytes.extend_from_slice(&(FileKind::Model as u32).to_le_bytes());
-    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    let mut h = crc32fast::Hasher::new();
-    h.update(&bytes);
-    h.update(payload);
-    bytes.extend_from_slice(&h.finalize().to_le_bytes());
-    bytes.extend_from_slice(payload);
+    let bytes = frame(FileKind::Model, payload);
     if let Ok(mut model) = Model::from_bytes(&bytes, &LayerRegistry::new()) {
         if model.input_width() <= 4096 {
             let _ = model.predict(&Matrix::zeros(1, model.input_width()));

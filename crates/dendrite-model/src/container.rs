@@ -128,15 +128,30 @@ fn checksum(header: &[u8], payload: &[u8]) -> u32 {
 /// [`FormatError::Decode`] if the value cannot be encoded (a map with non-string keys, say).
 pub fn encode<T: Serialize>(kind: FileKind, value: &T) -> Result<Vec<u8>, FormatError> {
     let payload = codec(u64::MAX).serialize(value).map_err(|e| FormatError::Decode(e.to_string()))?;
+    Ok(frame(kind, &payload))
+}
+
+/// Wraps raw payload bytes in a valid header (magic, current version, `kind`, length and the
+/// CRC-32). [`encode`] uses it; tests and fuzzers use it to reach the payload decoder with
+/// bytes of their own.
+///
+/// # Example
+/// ```
+/// use dendrite_model::{FileKind, frame, read_header};
+/// let bytes = frame(FileKind::Weights, b"anything");
+/// assert_eq!(read_header(&bytes).map(|h| h.payload_len), Ok(8));
+/// ```
+#[must_use]
+pub fn frame(kind: FileKind, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(kind as u32).to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    let crc = checksum(&out, &payload);
+    let crc = checksum(&out, payload);
     out.extend_from_slice(&crc.to_le_bytes());
-    out.extend_from_slice(&payload);
-    Ok(out)
+    out.extend_from_slice(payload);
+    out
 }
 
 /// Reads and checks the header: magic, version, kind, length against the bytes present, and
@@ -222,16 +237,7 @@ mod tests {
     #[test]
     fn a_claimed_huge_vector_is_a_decode_error_not_an_allocation() {
         // A payload that claims 2^40 f32 values and holds none.
-        let mut payload = Vec::new();
-        payload.extend_from_slice(&(1u64 << 40).to_le_bytes());
-        let mut bytes = Vec::new();
-        bytes.extend_from_slice(&MAGIC);
-        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        bytes.extend_from_slice(&(FileKind::Weights as u32).to_le_bytes());
-        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        let crc = checksum(&bytes, &payload);
-        bytes.extend_from_slice(&crc.to_le_bytes());
-        bytes.extend_from_slice(&payload);
+        let bytes = frame(FileKind::Weights, &(1u64 << 40).to_le_bytes());
         assert!(matches!(decode::<Vec<f32>>(FileKind::Weights, &bytes), Err(FormatError::Decode(_))));
     }
 }

@@ -36,7 +36,7 @@ mod safetensors_io;
 
 pub use atomic::write_atomic;
 pub use builder::ModelBuilder;
-pub use container::{FORMAT_VERSION, FileKind, FormatError, HEADER_LEN, Header, MAGIC, read_header};
+pub use container::{FORMAT_VERSION, FileKind, FormatError, HEADER_LEN, Header, MAGIC, frame, read_header};
 pub use error::{Error, Result};
 pub use fit::{EarlyStopping, EpochHook, FitOptions, Flow, Report, StepStats};
 pub use history::{EpochRecord, History};

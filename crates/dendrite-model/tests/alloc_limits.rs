@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dendrite_model::{FORMAT_VERSION, FileKind, LayerRegistry, LossKind, MAGIC, Model};
+use dendrite_model::{FileKind, LayerRegistry, LossKind, Model, frame};
 use dendrite_tensor::Rng;
 
 struct Counting;
@@ -40,17 +40,7 @@ fn peak_during(f: impl FnOnce()) -> usize {
 }
 
 fn framed(payload: &[u8]) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    bytes.extend_from_slice(&MAGIC);
-    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    bytes.extend_from_slice(&(FileKind::Model as u32).to_le_bytes());
-    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    let mut h = crc32fast::Hasher::new();
-    h.update(&bytes);
-    h.update(payload);
-    bytes.extend_from_slice(&h.finalize().to_le_bytes());
-    bytes.extend_from_slice(payload);
-    bytes
+    frame(FileKind::Model, payload)
 }
 
 /// The budget: eight times the file, plus a fixed allowance for the model's own small

@@ -332,7 +332,7 @@ fn wrong_magic_future_version_and_huge_claims() -> TestResult {
 /// tensor of 2^40 elements: the loader must refuse without allocating it.
 #[test]
 fn a_consistent_header_claiming_two_to_the_forty_elements_is_refused() -> TestResult {
-    use dendrite_model::{FORMAT_VERSION, FileKind, MAGIC};
+    use dendrite_model::{FileKind, frame};
     let mut payload = Vec::new();
     payload.extend_from_slice(&2u64.to_le_bytes()); // input width
     payload.extend_from_slice(&1u64.to_le_bytes()); // one layer spec
@@ -340,22 +340,9 @@ fn a_consistent_header_claiming_two_to_the_forty_elements_is_refused() -> TestRe
     payload.extend_from_slice(&(1u64 << 20).to_le_bytes()); // inputs
     payload.extend_from_slice(&(1u64 << 20).to_le_bytes()); // neurons
     payload.extend_from_slice(&[0u8; 64]); // the rest of a plausible start, then nothing
-    let mut bytes = Vec::new();
-    bytes.extend_from_slice(&MAGIC);
-    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    bytes.extend_from_slice(&(FileKind::Model as u32).to_le_bytes());
-    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    let mut h = crc32fast_hasher();
-    h.update(&bytes);
-    h.update(&payload);
-    bytes.extend_from_slice(&h.finalize().to_le_bytes());
-    bytes.extend_from_slice(&payload);
+    let bytes = frame(FileKind::Model, &payload);
     assert!(matches!(Model::from_bytes(&bytes, &LayerRegistry::new()), Err(Error::Format(_))));
     Ok(())
-}
-
-fn crc32fast_hasher() -> crc32fast::Hasher {
-    crc32fast::Hasher::new()
 }
 
 proptest! {
@@ -368,16 +355,7 @@ proptest! {
 
     #[test]
     fn random_payloads_behind_a_valid_header_never_panic(payload in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let mut bytes = Vec::new();
-        bytes.extend_from_slice(&dendrite_model::MAGIC);
-        bytes.extend_from_slice(&1u32.to_le_bytes());
-        bytes.extend_from_slice(&1u32.to_le_bytes());
-        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        let mut h = crc32fast_hasher();
-        h.update(&bytes);
-        h.update(&payload);
-        bytes.extend_from_slice(&h.finalize().to_le_bytes());
-        bytes.extend_from_slice(&payload);
+        let bytes = dendrite_model::frame(dendrite_model::FileKind::Model, &payload);
         let _ = Model::from_bytes(&bytes, &LayerRegistry::new());
     }
 
