@@ -132,7 +132,7 @@ pub fn encode<T: Serialize>(kind: FileKind, value: &T) -> Result<Vec<u8>, Format
 }
 
 /// Wraps raw payload bytes in a valid header (magic, current version, `kind`, length and the
-/// CRC-32). [`encode`] uses it; tests and fuzzers use it to reach the payload decoder with
+/// CRC-32). Model files are written through it; tests and fuzzers use it to reach the payload decoder with
 /// bytes of their own.
 ///
 /// # Example
