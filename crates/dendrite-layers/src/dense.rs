@@ -1,8 +1,8 @@
 //! The fully connected layer.
 
 use dendrite_tensor::{
-    Init, Matrix, Param, Parameterized, RandomSource, Regularizer, Shape, add_row_broadcast, matmul,
-    matmul_nt, matmul_tn, resize, sum_columns,
+    Init, Matrix, Param, Parameterized, RandomSource, Regularizer, Shape, add_row_broadcast,
+    expect_same_shape, matmul, matmul_nt, matmul_tn, resize, sum_columns,
 };
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +94,10 @@ pub struct Dense {
     output: Matrix,
     dinputs: Matrix,
     forwarded: bool,
+    /// Tiled training: add each tile's gradients (see [`Layer::accumulate_gradients`]).
+    accumulate: bool,
+    /// One tile's gradient, before it is added.
+    tile_grad: Matrix,
 }
 
 impl Dense {
@@ -144,6 +148,8 @@ impl Dense {
             output: Matrix::zeros(0, 0),
             dinputs: Matrix::zeros(0, 0),
             forwarded: false,
+            accumulate: false,
+            tile_grad: Matrix::zeros(0, 0),
         })
     }
 
@@ -258,12 +264,28 @@ impl Layer for Dense {
 
     fn backward_params(&mut self, dvalues: &Matrix) -> Result<()> {
         check_backward(|| self.describe(), self.forwarded, &self.output, dvalues)?;
+        if self.accumulate {
+            // Through a small buffer: the products take their fast paths only when overwriting.
+            matmul_tn(&self.input, dvalues, &mut self.tile_grad)?;
+            accumulate_into(&mut self.weights.grad, &self.tile_grad)?;
+            sum_columns(dvalues, &mut self.tile_grad);
+            accumulate_into(&mut self.biases.grad, &self.tile_grad)?;
+            return Ok(());
+        }
         matmul_tn(&self.input, dvalues, &mut self.weights.grad)?;
         sum_columns(dvalues, &mut self.biases.grad);
         for p in [&mut self.weights, &mut self.biases] {
             p.regularizer.add_gradient(&p.value, &mut p.grad);
         }
         Ok(())
+    }
+
+    fn rowwise(&self) -> bool {
+        true
+    }
+
+    fn accumulate_gradients(&mut self, accumulate: bool) {
+        self.accumulate = accumulate;
     }
 
     fn output(&self) -> Option<&Matrix> {
@@ -273,6 +295,13 @@ impl Layer for Dense {
     fn spec(&self) -> crate::LayerSpec {
         crate::LayerSpec::Dense(self.config())
     }
+}
+
+/// `grad += tile`, for tiled training.
+fn accumulate_into(grad: &mut Matrix, tile: &Matrix) -> Result<()> {
+    expect_same_shape("Dense gradient accumulation", grad, tile)?;
+    *grad += tile;
+    Ok(())
 }
 
 #[cfg(test)]

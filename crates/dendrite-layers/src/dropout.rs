@@ -1,6 +1,6 @@
 //! Inverted dropout.
 
-use dendrite_tensor::{Matrix, Rng, resize};
+use dendrite_tensor::{Matrix, Rng, resize, splitmix64_at};
 
 use crate::layer::{check_backward, no_params};
 use crate::{Error, Layer, Mode, Result};
@@ -97,35 +97,58 @@ impl Dropout {
     }
 
     /// Draws a new mask of `input`'s shape and writes `input ∘ mask` in the same pass.
+    ///
+    /// One 64-bit key from the layer's generator per pass; element `e` (column-major) then
+    /// keeps or drops by 16 bits of `splitmix64_at(key, e / 4)`, a pure function of `e` (see
+    /// `mask_bits`), so the whole mask is drawn in SIMD lanes with no serial chain.
     fn masked_forward(&mut self, input: &Matrix) {
         let (rows, cols) = input.shape();
         resize(&mut self.mask, rows, cols);
         resize(&mut self.output, rows, cols);
-        let (keep_below, scale) = (self.keep_below as i32, self.scale);
-        // Branch-free: the sign bit of `lane − keep_below` is 1 exactly when the lane is kept
-        // (a branch on a random bit would mispredict every other time).
-        let lane = |bits: u64| (((bits & 0xffff) as i32 - keep_below) >> 31 & 1) as f32 * scale;
-        let x = input.as_slice();
-        let (mask, out) = (self.mask.as_mut_slice(), self.output.as_mut_slice());
-        let full = x.len() / 4 * 4;
-        for ((m, y), x) in mask[..full]
-            .chunks_exact_mut(4)
-            .zip(out[..full].chunks_exact_mut(4))
-            .zip(x[..full].chunks_exact(4))
-        {
-            let r = self.rng.next_u64();
-            let lanes = [lane(r), lane(r >> 16), lane(r >> 32), lane(r >> 48)];
-            for k in 0..4 {
-                m[k] = lanes[k];
-                y[k] = x[k] * lanes[k];
-            }
+        let key = self.rng.next_u64();
+        drop_into(
+            input.as_slice(),
+            self.mask.as_mut_slice(),
+            self.output.as_mut_slice(),
+            key,
+            self.keep_below as i32,
+            self.scale,
+        );
+    }
+}
+
+/// Elements per block of [`drop_into`]: 16 draws of 64 bits, four 16-bit lanes each.
+const BLOCK: usize = 64;
+
+/// The 16 random bits that decide element `e` of a mask drawn with `key`: lane `e % 4` (from
+/// the low bits) of draw `e / 4`.
+#[cfg(test)]
+fn mask_bits(key: u64, e: usize) -> u16 {
+    (splitmix64_at(key, (e / 4) as u64) >> (16 * (e % 4))) as u16
+}
+
+/// `mask[e] = scale` if `mask_bits(key, e) < keep_below`, else 0; `out = x ∘ mask`.
+#[multiversion::multiversion(targets = "simd")]
+fn drop_into(x: &[f32], mask: &mut [f32], out: &mut [f32], key: u64, keep_below: i32, scale: f32) {
+    let mut lanes = [0u16; BLOCK];
+    for (b, ((x, mask), out)) in
+        x.chunks(BLOCK).zip(mask.chunks_mut(BLOCK)).zip(out.chunks_mut(BLOCK)).enumerate()
+    {
+        // A block's draws are independent of each other: they fill SIMD registers.
+        let mut draws = [0u64; BLOCK / 4];
+        for (i, d) in draws.iter_mut().enumerate() {
+            *d = splitmix64_at(key, (b * BLOCK / 4 + i) as u64);
         }
-        if full < x.len() {
-            let r = self.rng.next_u64();
-            for k in full..x.len() {
-                mask[k] = lane(r >> (16 * (k - full)));
-                out[k] = x[k] * mask[k];
-            }
+        for (l, d) in lanes.chunks_exact_mut(4).zip(draws) {
+            l.copy_from_slice(&[d as u16, (d >> 16) as u16, (d >> 32) as u16, (d >> 48) as u16]);
+        }
+        // Branch-free: the sign bit of `lane − keep_below` is 1 exactly when the element is
+        // kept (a branch on a random bit would mispredict every other time).
+        for (((m, o), &x), &l) in mask.iter_mut().zip(out.iter_mut()).zip(x).zip(&lanes) {
+            let kept = ((i32::from(l) - keep_below) >> 31) & 1;
+            let v = kept as f32 * scale;
+            *m = v;
+            *o = x * v;
         }
     }
 }
@@ -139,6 +162,10 @@ impl Layer for Dropout {
 
     fn describe(&self) -> String {
         format!("Dropout({})", self.rate)
+    }
+
+    fn rowwise(&self) -> bool {
+        true
     }
 
     fn output_width(&self, input_width: usize) -> Result<usize> {
@@ -161,11 +188,13 @@ impl Layer for Dropout {
         check_backward(|| self.describe(), self.last_mode.is_some(), &self.output, dvalues)?;
         resize(&mut self.dinputs, dvalues.nrows(), dvalues.ncols());
         if self.last_mode == Some(Mode::Train) {
-            for ((dx, &d), &m) in
-                self.dinputs.as_mut_slice().iter_mut().zip(dvalues.as_slice()).zip(self.mask.as_slice())
-            {
-                *dx = d * m;
-            }
+            let mul = |d: f32, m: f32| d * m;
+            crate::pointwise::zip_map_into(
+                self.dinputs.as_mut_slice(),
+                dvalues.as_slice(),
+                self.mask.as_slice(),
+                mul,
+            );
         } else {
             self.dinputs.copy_from(dvalues);
         }
@@ -210,7 +239,28 @@ mod tests {
                 4.0 * sigma
             );
             let mean = dropout.mask().iter().map(|&m| f64::from(m)).sum::<f64>() / n as f64;
-            assert!((mean - 1.0).abs() < 0.01, "rate {rate}: mask mean {mean}");
+            // Each mask value is 0 or 1/(1 − p): mean 1, variance p/(1 − p).
+            let sigma_mean = (p / (1.0 - p) / n as f64).sqrt();
+            assert!((mean - 1.0).abs() < 4.0 * sigma_mean, "rate {rate}: mask mean {mean}");
+            let scale = (1.0 / (1.0 - p)) as f32;
+            assert!(dropout.mask().iter().all(|&m| m == 0.0 || m == scale));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn each_element_is_decided_by_its_own_bits() -> Result<()> {
+        // 7 × 13 = 91 elements: one whole block and a partial one.
+        let mut dropout = Dropout::with_rng(0.3, Rng::seed_from_u64(5))?;
+        let key = Rng::seed_from_u64(5).next_u64();
+        let x = Matrix::from_fn(7, 13, |i, j| 1.0 + (i * 13 + j) as f32);
+        let out = dropout.forward(&x, Mode::Train)?.clone();
+        let keep_below = (0.7f64 * 65536.0).round() as u16;
+        for e in 0..x.len() {
+            let kept = mask_bits(key, e) < keep_below;
+            let expected = if kept { x[e] / 0.7 } else { 0.0 };
+            assert!((out[e] - expected).abs() <= 1e-6 * expected.abs(), "element {e}");
+            assert_eq!(dropout.mask()[e] != 0.0, kept, "element {e}");
         }
         Ok(())
     }

@@ -101,6 +101,24 @@ pub trait Layer: Parameterized + Send + std::fmt::Debug {
         self.backward(dvalues).map(|_| ())
     }
 
+    /// Whether each output row depends only on the same input row, and the parameters'
+    /// gradients are sums over rows. A model may then train on a large batch in tiles of rows,
+    /// each tile's forward and backward pass running while its activations are still in cache
+    /// (see [`Layer::accumulate_gradients`]). Every built-in layer is row-wise; the default,
+    /// for plug-ins, is `false`, which keeps their batches whole.
+    fn rowwise(&self) -> bool {
+        false
+    }
+
+    /// Tiled training of a [`rowwise`](Layer::rowwise) layer. With `true`, `backward` and
+    /// `backward_params` add the tile's gradients to the parameters' gradients (which the caller
+    /// zeroed before the first tile) and leave the regularization penalty's gradient to the
+    /// caller; with `false`, the default, they set the gradients, penalty included. Layers
+    /// without parameters ignore it.
+    fn accumulate_gradients(&mut self, accumulate: bool) {
+        let _ = accumulate;
+    }
+
     /// The output of the last forward pass, if the layer keeps it (every built-in layer does).
     ///
     /// A model reads it only to name the layer where training produced a non-finite value.

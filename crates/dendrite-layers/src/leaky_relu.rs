@@ -47,6 +47,10 @@ impl Layer for LeakyRelu {
         format!("LeakyReLU({})", self.alpha)
     }
 
+    fn rowwise(&self) -> bool {
+        true
+    }
+
     fn output_width(&self, input_width: usize) -> Result<usize> {
         Ok(input_width)
     }

@@ -32,11 +32,7 @@ impl Pointwise {
     ) -> Result<&Matrix> {
         check_backward(|| kind.to_owned(), self.forwarded, &self.output, dvalues)?;
         resize(&mut self.dinputs, dvalues.nrows(), dvalues.ncols());
-        let iter =
-            self.dinputs.as_mut_slice().iter_mut().zip(self.output.as_slice().iter().zip(dvalues.as_slice()));
-        for (dx, (&y, &d)) in iter {
-            *dx = g(y, d);
-        }
+        zip_map_into(self.dinputs.as_mut_slice(), self.output.as_slice(), dvalues.as_slice(), g);
         Ok(&self.dinputs)
     }
 }
@@ -51,7 +47,7 @@ fn map_into<F: Fn(f32) -> f32>(out: &mut [f32], x: &[f32], f: F) {
 
 /// `out[i] = g(a[i], b[i])`, compiled for every SIMD level and picked at run time.
 #[multiversion::multiversion(targets = "simd")]
-fn zip_map_into<G: Fn(f32, f32) -> f32>(out: &mut [f32], a: &[f32], b: &[f32], g: G) {
+pub(crate) fn zip_map_into<G: Fn(f32, f32) -> f32>(out: &mut [f32], a: &[f32], b: &[f32], g: G) {
     for (o, (&a, &b)) in out.iter_mut().zip(a.iter().zip(b)) {
         *o = g(a, b);
     }

@@ -39,6 +39,10 @@ impl Layer for Relu {
         "ReLU"
     }
 
+    fn rowwise(&self) -> bool {
+        true
+    }
+
     fn output_width(&self, input_width: usize) -> Result<usize> {
         Ok(input_width)
     }

@@ -32,6 +32,10 @@ impl Layer for Softmax {
         "Softmax"
     }
 
+    fn rowwise(&self) -> bool {
+        true
+    }
+
     fn output_width(&self, input_width: usize) -> Result<usize> {
         Ok(input_width)
     }

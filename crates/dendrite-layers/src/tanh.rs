@@ -27,6 +27,10 @@ impl Layer for Tanh {
         "Tanh"
     }
 
+    fn rowwise(&self) -> bool {
+        true
+    }
+
     fn output_width(&self, input_width: usize) -> Result<usize> {
         Ok(input_width)
     }

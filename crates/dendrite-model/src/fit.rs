@@ -388,6 +388,45 @@ impl Model {
 
     /// One forward pass, backward pass and update on a batch.
     fn train_step(&mut self, x: &Matrix, y: Targets<'_>, epoch: usize, step: usize) -> Result<StepStats> {
+        let (data_loss, hits, count) = match self.tile_rows(x.nrows()) {
+            Some(tile) => self.gradients_tiled(x, y, epoch, step, tile)?,
+            None => {
+                let (loss, hits, count) = self.gradients(x, y, epoch, step, 1.0)?;
+                (f64::from(loss), hits, count)
+            }
+        };
+        let reg_loss = f64::from(regularization_loss(&self.layers));
+        for (i, layer) in self.layers.iter().enumerate() {
+            let mut bad = None;
+            layer.visit_params(&mut |p| {
+                if bad.is_none() && !p.grad.as_slice().iter().all(|v| v.is_finite()) {
+                    bad = Some(p.name());
+                }
+            });
+            if let Some(name) = bad {
+                return Err(Error::NonFinite {
+                    epoch,
+                    step,
+                    layer: format!("layer {i} ({})", layer.describe()),
+                    what: format!("gradient of {name}"),
+                });
+            }
+        }
+        self.optimizer.step(&mut self.layers)?;
+        Ok(StepStats { data_loss, reg_loss, hits, count })
+    }
+
+    /// The forward and backward pass of a batch: sets (or, in tiled training, adds to) the
+    /// parameters' gradients, with the loss's gradient multiplied by `scale`; returns the mean
+    /// data loss, the hits and the count of the accuracy.
+    pub(crate) fn gradients(
+        &mut self,
+        x: &Matrix,
+        y: Targets<'_>,
+        epoch: usize,
+        step: usize,
+        scale: f32,
+    ) -> Result<(f32, usize, usize)> {
         let body = if self.fused.is_some() { self.layers.len() - 1 } else { self.layers.len() };
         let (layers, _) = self.layers.split_at_mut(body);
         let out = if layers.is_empty() { x } else { forward_layers(layers, x, Mode::Train)? };
@@ -414,8 +453,9 @@ impl Model {
                 .map_or_else(|| "the loss".to_owned(), |(i, l)| format!("layer {i} ({})", l.describe()));
             return Err(Error::NonFinite { epoch, step, layer, what: "output".to_owned() });
         }
-        let reg_loss = f64::from(regularization_loss(&self.layers));
-
+        if scale != 1.0 {
+            self.dloss *= scale;
+        }
         let (layers, _) = self.layers.split_at_mut(body);
         // The first layer's input gradient has no use: it only sets its parameters' gradients.
         if let Some((first, rest)) = layers.split_first_mut() {
@@ -425,24 +465,7 @@ impl Model {
             }
             first.backward_params(g)?;
         }
-        for (i, layer) in self.layers.iter().enumerate() {
-            let mut bad = None;
-            layer.visit_params(&mut |p| {
-                if bad.is_none() && !p.grad.as_slice().iter().all(|v| v.is_finite()) {
-                    bad = Some(p.name());
-                }
-            });
-            if let Some(name) = bad {
-                return Err(Error::NonFinite {
-                    epoch,
-                    step,
-                    layer: format!("layer {i} ({})", layer.describe()),
-                    what: format!("gradient of {name}"),
-                });
-            }
-        }
-        self.optimizer.step(&mut self.layers)?;
-        Ok(StepStats { data_loss: f64::from(data_loss), reg_loss, hits, count })
+        Ok((data_loss, hits, count))
     }
 
     /// [`Model::evaluate`] in batches of `batch_size` rows (all rows at once for `None`),

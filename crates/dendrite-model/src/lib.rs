@@ -33,6 +33,7 @@ mod printout;
 mod record;
 mod registry;
 mod safetensors_io;
+mod tiled;
 
 pub use atomic::write_atomic;
 pub use builder::ModelBuilder;

@@ -29,6 +29,8 @@ pub struct Model {
     pub(crate) epochs: usize,
     /// Batch buffers of `evaluate`, kept so that validating every epoch allocates nothing.
     pub(crate) eval_batch: crate::batch::Batch,
+    /// Tile buffers of tiled training (see `tiled.rs`).
+    pub(crate) tile_batch: crate::batch::Batch,
 }
 
 /// The result of [`Model::evaluate`].
@@ -73,6 +75,7 @@ impl Model {
             preprocessing: Preprocessing::Identity,
             epochs: 0,
             eval_batch: crate::batch::Batch::default(),
+            tile_batch: crate::batch::Batch::default(),
         }
     }
 

@@ -123,98 +123,252 @@ pub fn gemm(
 /// packing: columns of the output as sums of scaled columns of `a` (small `k` or small `n`), or
 /// entries of `aᵀ·b` as dot products of contiguous columns (small `m` or `n`). Returns false
 /// when the shapes suit the general kernel better. `out` already has the product's shape.
+///
+/// Each kernel is one function compiled for every SIMD level (no dispatch per column), with
+/// the small dimension a compile-time constant so that its partial sums live in registers.
+/// The arithmetic order is fixed by the code (a multiply and an add per term, terms in order of
+/// the inner index; dot products with 32 interleaved sums), so every level gives the same bits.
 fn skinny(a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose, out: &mut Matrix, alpha: f32) -> bool {
     const SMALL: usize = 8;
     let (m, n) = out.shape();
-    let b_at = |p: usize, j: usize| match tb {
-        Transpose::No => b[(p, j)],
-        Transpose::Yes => b[(j, p)],
+    // b(p, j) = b[p·rsb + j·csb].
+    let (rsb, csb) = match tb {
+        Transpose::No => (1, b.nrows()),
+        Transpose::Yes => (b.nrows(), 1),
     };
+    let coef = Coef { b: b.as_slice(), rsb, csb, alpha };
     match ta {
         Transpose::No if a.ncols() <= SMALL || n <= SMALL => {
-            // out[:, j] = α Σ_p a[:, p] · b(p, j): contiguous axpys, no packing.
-            // Row blocks of 256 keep the partial sums in L1 across the k axpys, so each output
-            // entry is written to memory once.
-            const BLOCK: usize = 256;
             let k = a.ncols();
-            let a = a.as_slice();
-            let out = out.as_mut_slice();
             if n <= SMALL && k > SMALL {
-                // Few outputs, a wide `a`: all n output blocks stay in L1 while each block of
-                // `a` is read once (the other order would stream `a` n times).
-                for r0 in (0..m).step_by(BLOCK) {
-                    let len = BLOCK.min(m - r0);
-                    for j in 0..n {
-                        out[j * m + r0..j * m + r0 + len].fill(0.0);
-                    }
-                    for p in 0..k {
-                        let a_block = &a[p * m + r0..p * m + r0 + len];
-                        for j in 0..n {
-                            let s = alpha * b_at(p, j);
-                            axpy(&mut out[j * m + r0..j * m + r0 + len], s, a_block);
-                        }
-                    }
-                }
+                few_outputs(a.as_slice(), m, k, coef, out.as_mut_slice());
             } else {
-                for (j, col) in out.chunks_exact_mut(m).enumerate() {
-                    for (bi, block) in col.chunks_mut(BLOCK).enumerate() {
-                        let r0 = bi * BLOCK;
-                        block.fill(0.0);
-                        for p in 0..k {
-                            let s = alpha * b_at(p, j);
-                            axpy(block, s, &a[p * m + r0..p * m + r0 + block.len()]);
-                        }
-                    }
-                }
+                small_inner(a.as_slice(), m, k, coef, out.as_mut_slice());
             }
             true
         }
         Transpose::Yes if tb == Transpose::No && (m <= SMALL || n <= SMALL) => {
-            // out[i, j] = α · a[:, i] · b[:, j]: dot products of contiguous columns.
-            // The operand with fewer columns stays in cache while the other streams past once.
-            let k = a.nrows();
-            let (a_cols, b_cols) = (a.as_slice().chunks_exact(k), b.as_slice().chunks_exact(k));
-            if m <= n {
-                for (j, b_col) in b_cols.enumerate() {
-                    for (i, a_col) in a_cols.clone().enumerate() {
-                        out[(i, j)] = alpha * dot(a_col, b_col);
-                    }
-                }
-            } else {
-                for (i, a_col) in a_cols.enumerate() {
-                    for (j, b_col) in b_cols.clone().enumerate() {
-                        out[(i, j)] = alpha * dot(a_col, b_col);
-                    }
-                }
-            }
+            dots(a.as_slice(), b.as_slice(), a.nrows(), m, n, alpha, out.as_mut_slice());
             true
         }
         _ => false,
     }
 }
 
-/// `y += s · x`, compiled for every SIMD level and picked at run time (the arithmetic is the
-/// same at every level: one multiply and one add per element, in order).
-#[multiversion::multiversion(targets = "simd")]
-fn axpy(y: &mut [f32], s: f32, x: &[f32]) {
-    for (y, &x) in y.iter_mut().zip(x) {
-        *y += s * x;
+/// The right operand of a skinny product, scaled: `α · b(p, j)`.
+#[derive(Clone, Copy)]
+struct Coef<'a> {
+    b: &'a [f32],
+    rsb: usize,
+    csb: usize,
+    alpha: f32,
+}
+
+impl Coef<'_> {
+    #[inline(always)]
+    fn at(&self, p: usize, j: usize) -> f32 {
+        self.alpha * self.b[p * self.rsb + j * self.csb]
     }
 }
 
-/// Dot product with eight interleaved accumulators (vectorizes, and rounds better than one);
-/// the association order is fixed by the code, so every SIMD level gives the same bits.
+/// Rows per step of [`few_outputs`]: one AVX-512 register, two AVX2 ones.
+const LANES: usize = 16;
+
+/// Calls `$f::<N>(…)` for a run-time `$n` in 1..=8 (anything larger takes 8).
+macro_rules! with_width {
+    ($n:expr, $f:ident($($arg:expr),*)) => {
+        match $n {
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            7 => $f::<7>($($arg),*),
+            _ => $f::<8>($($arg),*),
+        }
+    };
+}
+
+/// `out = a · B` for a small inner size `k`: `out[r, j] = Σ_p α·b(p, j) · a[r, p]`, summed
+/// from 0 in order of `p`, a row at a time across SIMD lanes. `a` is m×k, column-major.
 #[multiversion::multiversion(targets = "simd")]
+fn small_inner(a: &[f32], m: usize, k: usize, coef: Coef<'_>, out: &mut [f32]) {
+    for p0 in (0..k).step_by(8) {
+        let group = (k - p0).min(8);
+        with_width!(group, small_inner_group(a, m, p0, coef, out));
+    }
+}
+
+/// The terms `p0..p0 + K` of [`small_inner`], added to `out` unless `p0` is 0.
+#[inline(always)]
+fn small_inner_group<const K: usize>(a: &[f32], m: usize, p0: usize, coef: Coef<'_>, out: &mut [f32]) {
+    let cols: [&[f32]; K] = std::array::from_fn(|p| &a[(p0 + p) * m..(p0 + p + 1) * m]);
+    for (j, col) in out.chunks_exact_mut(m).enumerate() {
+        let s: [f32; K] = std::array::from_fn(|p| coef.at(p0 + p, j));
+        for (r, o) in col.iter_mut().enumerate() {
+            let mut acc = if p0 == 0 { 0.0 } else { *o };
+            for p in 0..K {
+                acc += s[p] * cols[p][r];
+            }
+            *o = acc;
+        }
+    }
+}
+
+/// `out = a · B` for few outputs `n` and a wide `a` (m×k, column-major): each block of rows of
+/// `a` is read once while the `n` partial sums of the block stay in registers; the terms are
+/// summed from 0 in order of `p`.
+#[multiversion::multiversion(targets = "simd")]
+fn few_outputs(a: &[f32], m: usize, k: usize, coef: Coef<'_>, out: &mut [f32]) {
+    for j0 in (0..out.len() / m.max(1)).step_by(8) {
+        let group = (out.len() / m - j0).min(8);
+        with_width!(group, few_outputs_group(a, m, k, j0, coef, out));
+    }
+}
+
+/// The output columns `j0..j0 + N` of [`few_outputs`].
+#[inline(always)]
+fn few_outputs_group<const N: usize>(
+    a: &[f32],
+    m: usize,
+    k: usize,
+    j0: usize,
+    coef: Coef<'_>,
+    out: &mut [f32],
+) {
+    let full = m / LANES * LANES;
+    for r0 in (0..full).step_by(LANES) {
+        let mut acc = [[0.0f32; LANES]; N];
+        for p in 0..k {
+            let x = &a[p * m + r0..p * m + r0 + LANES];
+            for (j, acc) in acc.iter_mut().enumerate() {
+                let s = coef.at(p, j0 + j);
+                for l in 0..LANES {
+                    acc[l] += s * x[l];
+                }
+            }
+        }
+        for (j, acc) in acc.iter().enumerate() {
+            out[(j0 + j) * m + r0..(j0 + j) * m + r0 + LANES].copy_from_slice(acc);
+        }
+    }
+    for r in full..m {
+        let mut acc = [0.0f32; N];
+        for p in 0..k {
+            for (j, acc) in acc.iter_mut().enumerate() {
+                *acc += coef.at(p, j0 + j) * a[p * m + r];
+            }
+        }
+        for (j, acc) in acc.iter().enumerate() {
+            out[(j0 + j) * m + r] = *acc;
+        }
+    }
+}
+
+/// `out = α · aᵀ · b` (a: k×m, b: k×n, column-major) as dot products of contiguous columns,
+/// for a small `m` or `n`: the narrow operand stays in cache while the wide one streams past once.
+#[multiversion::multiversion(targets = "simd")]
+fn dots(a: &[f32], b: &[f32], k: usize, m: usize, n: usize, alpha: f32, out: &mut [f32]) {
+    if k == 0 {
+        return;
+    }
+    let (a_cols, b_cols) = (a.chunks_exact(k), b.chunks_exact(k));
+    let dot = dot_kernel();
+    if n <= m {
+        for (i, a_col) in a_cols.enumerate() {
+            for (j, b_col) in b_cols.clone().enumerate() {
+                out[i + j * m] = alpha * dot(a_col, b_col);
+            }
+        }
+    } else {
+        for (j, b_col) in b_cols.enumerate() {
+            for (i, a_col) in a_cols.clone().enumerate() {
+                out[i + j * m] = alpha * dot(a_col, b_col);
+            }
+        }
+    }
+}
+
+/// The fastest [`dot`] this machine runs: AVX registers where there are some (the compiler
+/// does not vectorize the 32 independent sums well on its own), else the portable code. Both
+/// compute every lane with the same multiply and add, in the same order: the same bits.
+fn dot_kernel() -> fn(&[f32], &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        return avx::dot;
+    }
+    dot
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx {
+    use std::arch::x86_64::{
+        __m256, _mm256_add_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+    };
+
+    use super::{DOT_LANES, finish_dot};
+
+    /// [`super::dot`] in four AVX registers. Only handed out when AVX is present.
+    pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
+        // SAFETY: `dot_kernel` returns this function only after detecting AVX.
+        unsafe { dot_avx(a, b) }
+    }
+
+    #[target_feature(enable = "avx")]
+    unsafe fn dot_avx(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let chunks = n / DOT_LANES;
+        let mut acc: [__m256; 4] = [_mm256_setzero_ps(); 4];
+        for c in 0..chunks {
+            for (q, acc) in acc.iter_mut().enumerate() {
+                let at = c * DOT_LANES + q * 8;
+                // SAFETY: `at + 8 <= chunks · DOT_LANES <= n`, within both slices.
+                let (x, y) =
+                    unsafe { (_mm256_loadu_ps(a.as_ptr().add(at)), _mm256_loadu_ps(b.as_ptr().add(at))) };
+                *acc = _mm256_add_ps(*acc, _mm256_mul_ps(x, y));
+            }
+        }
+        let mut lanes = [0.0f32; DOT_LANES];
+        for (q, acc) in acc.iter().enumerate() {
+            // SAFETY: `lanes` has room for 8 floats at `8q`, q < 4.
+            unsafe { _mm256_storeu_ps(lanes.as_mut_ptr().add(q * 8), *acc) };
+        }
+        finish_dot(lanes, &a[chunks * DOT_LANES..n], &b[chunks * DOT_LANES..n])
+    }
+}
+
+/// Partial sums of [`dot`]: four AVX2 registers (two AVX-512 ones) of independent chains, so
+/// that the adds do not wait on each other's latency.
+const DOT_LANES: usize = 32;
+
+/// Dot product with 32 interleaved partial sums, added pairwise at the end, then the
+/// remainder in order: a fixed association, so every SIMD level gives the same bits.
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    let mut acc = [0.0f32; DOT_LANES];
+    let (ca, cb) = (a.chunks_exact(DOT_LANES), b.chunks_exact(DOT_LANES));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
+        for l in 0..DOT_LANES {
             acc[l] += x[l] * y[l];
         }
     }
-    (acc[0] + acc[4]) + (acc[1] + acc[5]) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+    finish_dot(acc, ra, rb)
+}
+
+/// The end of [`dot`]: the partial sums added pairwise, then the remainder's products in order.
+#[inline(always)]
+fn finish_dot(mut acc: [f32; DOT_LANES], ra: &[f32], rb: &[f32]) -> f32 {
+    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    let mut width = DOT_LANES / 2;
+    while width > 0 {
+        for l in 0..width {
+            acc[l] += acc[l + width];
+        }
+        width /= 2;
+    }
+    acc[0] + tail
 }
 
 /// `out = a · b`, written into `out` (resized, reusing its buffer).
@@ -301,6 +455,90 @@ mod tests {
             assert_close(&out, &(&expected * 0.5));
         }
         Ok(())
+    }
+
+    /// `α · op(a) · op(b)` in the summation order the skinny kernels promise, written plainly:
+    /// terms in order of the inner index from 0, or dot products with 32 interleaved sums.
+    fn reference(alpha: f32, a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose) -> Matrix {
+        let op = |m: &Matrix, t| if t == Transpose::Yes { m.transpose() } else { m.clone() };
+        let (a, b) = (op(a, ta), op(b, tb));
+        let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+        Matrix::from_fn(m, n, |i, j| {
+            if ta == Transpose::Yes {
+                let (x, y): (Vec<f32>, Vec<f32>) = (0..k).map(|p| (a[(i, p)], b[(p, j)])).unzip();
+                let mut acc = [0.0f32; 32];
+                for c in 0..k / 32 {
+                    for l in 0..32 {
+                        acc[l] += x[c * 32 + l] * y[c * 32 + l];
+                    }
+                }
+                let tail: f32 = (k / 32 * 32..k).map(|p| x[p] * y[p]).sum();
+                // Pairwise: lanes l and l + 16, then l and l + 8, and so on.
+                let mut width = 16;
+                while width > 0 {
+                    for l in 0..width {
+                        acc[l] += acc[l + width];
+                    }
+                    width /= 2;
+                }
+                alpha * (acc[0] + tail)
+            } else {
+                (0..k).fold(0.0, |acc, p| acc + alpha * b[(p, j)] * a[(i, p)])
+            }
+        })
+    }
+
+    #[test]
+    fn skinny_kernels_sum_in_their_documented_order() -> Result<()> {
+        // Bit for bit, so that results do not depend on the SIMD level the machine picks.
+        for &(m, k, n) in &[
+            (300, 2, 64),
+            (250, 64, 3),
+            (64, 250, 3),
+            (2, 250, 64),
+            (37, 9, 5),
+            (5, 1, 7),
+            (3, 20, 11),
+            (19, 8, 8),
+        ] {
+            let a = sample(m, k, 0.1);
+            let b = sample(k, n, 0.2);
+            let mut out = Matrix::zeros(0, 0);
+            for (ta, tb) in [
+                (Transpose::No, Transpose::No),
+                (Transpose::No, Transpose::Yes),
+                (Transpose::Yes, Transpose::No),
+            ] {
+                let a_op = if ta == Transpose::Yes { a.transpose() } else { a.clone() };
+                let b_op = if tb == Transpose::Yes { b.transpose() } else { b.clone() };
+                if !skinny_shape(&a_op, ta, tb, n) {
+                    continue;
+                }
+                gemm(0.5, &a_op, ta, &b_op, tb, 0.0, &mut out)?;
+                let expected = reference(0.5, &a_op, ta, &b_op, tb);
+                let bits = |m: &Matrix| m.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&out), bits(&expected), "{m}x{k}x{n} {ta:?} {tb:?}");
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_avx_dot_gives_the_portable_bits() {
+        let dot_here = dot_kernel();
+        for len in [0usize, 1, 7, 31, 32, 33, 100, 256, 1000] {
+            let a: Vec<f32> = (0..len).map(|i| ((i * 7) as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..len).map(|i| ((i * 3) as f32 * 0.11).cos()).collect();
+            assert_eq!(dot_here(&a, &b).to_bits(), dot(&a, &b).to_bits(), "length {len}");
+        }
+    }
+
+    /// Whether [`skinny`] takes the product (the general kernel sums in another order).
+    fn skinny_shape(a: &Matrix, ta: Transpose, tb: Transpose, n: usize) -> bool {
+        match ta {
+            Transpose::No => a.ncols() <= 8 || n <= 8,
+            Transpose::Yes => tb == Transpose::No && (a.ncols() <= 8 || n <= 8),
+        }
     }
 
     #[test]

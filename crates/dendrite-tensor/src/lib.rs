@@ -31,7 +31,7 @@ pub use gemm::{Transpose, gemm, matmul, matmul_nt, matmul_tn};
 pub use init::{Init, RandomSource};
 pub use matrix::{Matrix, Shape, expect_cols, expect_same_shape, from_rows, resize, transpose_into};
 pub use param::{Param, ParamId, Parameterized, Regularizer};
-pub use rng::Rng;
+pub use rng::{Rng, splitmix64_at};
 pub use rowwise::{
     add_row_broadcast, argmax_rows, argmax_rows_into, softmax_rows, softmax_rows_backward, sum_columns,
     sum_slice,

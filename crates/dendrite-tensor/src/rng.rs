@@ -32,13 +32,38 @@ impl std::fmt::Debug for Rng {
     }
 }
 
-/// One step of SplitMix64, the standard seed expander.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
+/// SplitMix64's increment (the golden ratio in 64 bits).
+const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// SplitMix64's output function.
+#[inline]
+fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// One step of SplitMix64, the standard seed expander.
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(GOLDEN_GAMMA);
+    mix64(*state)
+}
+
+/// Output `index` (from 0) of the SplitMix64 stream that starts at state `key`, computed
+/// directly: a counter-based generator, so that many draws can be made in any order, or all at
+/// once in SIMD lanes, and still be the same numbers. Dropout draws its masks this way, with a
+/// fresh key from its own [`Rng`] for every forward pass.
+///
+/// # Example
+/// ```
+/// use dendrite_tensor::splitmix64_at;
+/// // The first output of SplitMix64 from 1234567 (Vigna's reference code).
+/// assert_eq!(splitmix64_at(1_234_567, 0), 6_457_827_717_110_365_317);
+/// ```
+#[inline]
+#[must_use]
+pub fn splitmix64_at(key: u64, index: u64) -> u64 {
+    mix64(key.wrapping_add(index.wrapping_add(1).wrapping_mul(GOLDEN_GAMMA)))
 }
 
 impl Rng {
@@ -180,6 +205,14 @@ mod tests {
         let mut s = 1_234_567u64;
         assert_eq!(splitmix64(&mut s), 6_457_827_717_110_365_317);
         assert_eq!(splitmix64(&mut s), 3_203_168_211_198_807_973);
+    }
+
+    #[test]
+    fn counter_form_is_the_same_stream() {
+        let mut s = 0xdead_beef_u64;
+        for i in 0..100 {
+            assert_eq!(splitmix64_at(0xdead_beef, i), splitmix64(&mut s));
+        }
     }
 
     #[test]
