@@ -12,13 +12,6 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
-    /// Copies the rows `rows` of the data set into the buffers. `xt` is the inputs transposed
-    /// (one sample per contiguous column), so each sample is one contiguous read.
-    pub(crate) fn gather(&mut self, xt: &Matrix, y: Targets<'_>, rows: &[usize]) {
-        gather_columns_as_rows(xt, rows, &mut self.x);
-        self.gather_targets(y, rows);
-    }
-
     /// Copies the targets of `rows`.
     pub(crate) fn gather_targets(&mut self, y: Targets<'_>, rows: &[usize]) {
         match y {
@@ -54,6 +47,16 @@ impl Batch {
 /// `out = src[rows, :]`, column by column (contiguous writes).
 pub(crate) fn gather_rows(src: &Matrix, rows: &[usize], out: &mut Matrix) {
     let (n, cols) = src.shape();
+    if out.shape() != (rows.len(), cols) {
+        // A new buffer (a data set's first shuffled copy, often hundreds of megabytes) is
+        // written once as it is filled, not zeroed first and then overwritten.
+        let mut data = Vec::with_capacity(rows.len() * cols);
+        for src_col in src.as_slice().chunks_exact(n.max(1)).take(cols) {
+            data.extend(rows.iter().map(|&r| src_col[r]));
+        }
+        *out = Matrix::from_vec(rows.len(), cols, data);
+        return;
+    }
     resize(out, rows.len(), cols);
     let s = src.as_slice();
     if rows.is_empty() {
@@ -79,22 +82,6 @@ pub(crate) fn copy_rows(src: &Matrix, start: usize, len: usize, out: &mut Matrix
     }
 }
 
-/// `out = xtᵀ[rows, :]`: sample `r` is the contiguous column `r` of `xt`; row `i` of `out`
-/// receives sample `rows[i]`. Reads are contiguous and writes stay within the batch buffer,
-/// where gathering rows of a column-major data set would read from every column.
-pub(crate) fn gather_columns_as_rows(xt: &Matrix, rows: &[usize], out: &mut Matrix) {
-    let (features, _) = xt.shape();
-    let b = rows.len();
-    resize(out, b, features);
-    let (src, dst) = (xt.as_slice(), out.as_mut_slice());
-    for (i, &r) in rows.iter().enumerate() {
-        let sample = &src[r * features..(r + 1) * features];
-        for (j, &v) in sample.iter().enumerate() {
-            dst[i + j * b] = v;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,9 +89,11 @@ mod tests {
     #[test]
     fn gathers_rows_and_targets() {
         let x = Matrix::from_row_slice(3, 2, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let mut out = Matrix::zeros(0, 0);
+        gather_rows(&x, &[2, 0], &mut out);
+        assert_eq!(out, Matrix::from_row_slice(2, 2, &[5.0, 6.0, 1.0, 2.0]));
         let mut b = Batch::default();
-        b.gather(&x.transpose(), Targets::Classes(&[7, 8, 9]), &[2, 0]);
-        assert_eq!(b.x, Matrix::from_row_slice(2, 2, &[5.0, 6.0, 1.0, 2.0]));
+        b.gather_targets(Targets::Classes(&[7, 8, 9]), &[2, 0]);
         assert!(matches!(b.targets(Targets::Classes(&[])), Targets::Classes(&[9, 7])));
     }
 }

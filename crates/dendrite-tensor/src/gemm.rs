@@ -91,12 +91,57 @@ pub fn gemm(
     if beta == 0.0 && skinny(a, ta, b, tb, out, alpha) {
         return Ok(());
     }
-    let rsc = 1;
-    let csc = m as isize;
-    // SAFETY: the views above describe `a` (m×k or its transpose), `b` (k×n or its transpose)
-    // and `out` (m×n), all column-major with the strides computed from their own shapes, so
-    // every index the kernel forms stays inside the three buffers. `out` is borrowed mutably
-    // and cannot alias `a` or `b`.
+    let (a, b) =
+        (Operand { data: a.as_slice(), rs: rsa, cs: csa }, Operand { data: b.as_slice(), rs: rsb, cs: csb });
+    packed(m, k, n, alpha, a, b, beta, out.as_mut_slice());
+    Ok(())
+}
+
+/// A strided view of an operand: element (i, j) at `data[i·rs + j·cs]`.
+#[derive(Clone, Copy)]
+struct Operand<'a> {
+    data: &'a [f32],
+    rs: isize,
+    cs: isize,
+}
+
+/// Products of at least this many flops are split between two threads with the `threading`
+/// feature (below it, waking a thread costs more than it saves).
+#[cfg(feature = "threading")]
+const PARALLEL_FLOPS: usize = 1 << 23;
+
+/// `out = alpha · A · B + beta · out` (out m×n, column-major and contiguous) through
+/// matrixmultiply's packed kernel. With the `threading` feature a large product is split into
+/// two halves of the output's columns, one per thread; each entry is summed exactly as in one
+/// call, so the split does not change a bit.
+#[allow(clippy::too_many_arguments)]
+fn packed(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: Operand<'_>,
+    b: Operand<'_>,
+    beta: f32,
+    out: &mut [f32],
+) {
+    #[cfg(feature = "threading")]
+    if n >= 16 && 2 * m * n * k >= PARALLEL_FLOPS {
+        let half = n / 2;
+        let (left, right) = out.split_at_mut(half * m);
+        // The right half of B starts at column `half`.
+        let b_right = Operand { data: &b.data[half * b.cs as usize..], ..b };
+        rayon::join(
+            || packed(m, k, half, alpha, a, b, beta, left),
+            || packed(m, k, n - half, alpha, a, b_right, beta, right),
+        );
+        return;
+    }
+    debug_assert!(out.len() >= m * n);
+    // SAFETY: `a` views an m×k operand and `b` a k×n one inside their slices (the strides come
+    // from the shapes of the matrices the slices belong to, and a right half of `b` is sliced
+    // from its first column on); `out` holds m×n entries, column-major, and is borrowed
+    // mutably, so it cannot alias `a` or `b`.
     #[allow(unsafe_code)]
     unsafe {
         matrixmultiply::sgemm(
@@ -104,19 +149,18 @@ pub fn gemm(
             k,
             n,
             alpha,
-            a.as_ptr(),
-            rsa,
-            csa,
-            b.as_ptr(),
-            rsb,
-            csb,
+            a.data.as_ptr(),
+            a.rs,
+            a.cs,
+            b.data.as_ptr(),
+            b.rs,
+            b.cs,
             beta,
             out.as_mut_ptr(),
-            rsc,
-            csc,
+            1,
+            m as isize,
         );
     }
-    Ok(())
 }
 
 /// Products with a small inner or outer size, where the packed kernel spends most of its time
@@ -518,6 +562,26 @@ mod tests {
                 let expected = reference(0.5, &a_op, ta, &b_op, tb);
                 let bits = |m: &Matrix| m.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&out), bits(&expected), "{m}x{k}x{n} {ta:?} {tb:?}");
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_split_of_the_columns_changes_no_bit() -> Result<()> {
+        // What makes the `threading` feature's halves exact: each entry of a packed product
+        // does not depend on which other columns are computed with it.
+        let a = sample(128, 784, 0.1);
+        let b = sample(784, 128, 0.2);
+        let mut whole = Matrix::zeros(0, 0);
+        matmul(&a, &b, &mut whole)?;
+        let mut part = Matrix::zeros(0, 0);
+        for (j0, j1) in [(0, 37), (37, 64), (64, 128)] {
+            matmul(&a, &b.columns(j0, j1 - j0).into_owned(), &mut part)?;
+            for j in j0..j1 {
+                for i in 0..128 {
+                    assert_eq!(part[(i, j - j0)].to_bits(), whole[(i, j)].to_bits(), "({i}, {j})");
+                }
             }
         }
         Ok(())
