@@ -1,8 +1,8 @@
 //! The fully connected layer.
 
 use dendrite_tensor::{
-    Init, Matrix, Param, Parameterized, RandomSource, Regularizer, Shape, add_row_broadcast,
-    expect_same_shape, matmul, matmul_nt, matmul_tn, resize, sum_columns,
+    Init, Matrix, Param, Parameterized, RandomSource, Regularizer, Shape, expect_same_shape, matmul_bias,
+    matmul_nt, matmul_tn, resize, sum_columns,
 };
 use serde::{Deserialize, Serialize};
 
@@ -250,8 +250,7 @@ impl Layer for Dense {
         }
         resize(&mut self.input, input.nrows(), input.ncols());
         self.input.copy_from(input);
-        matmul(input, &self.weights.value, &mut self.output)?;
-        add_row_broadcast(&mut self.output, &self.biases.value)?;
+        matmul_bias(input, &self.weights.value, &self.biases.value, &mut self.output)?;
         self.forwarded = true;
         Ok(&self.output)
     }

@@ -88,7 +88,7 @@ pub fn gemm(
         }
         return Ok(());
     }
-    if beta == 0.0 && skinny(a, ta, b, tb, out, alpha) {
+    if beta == 0.0 && skinny(a, ta, b, tb, out, alpha, &[]) {
         return Ok(());
     }
     let (a, b) =
@@ -172,7 +172,16 @@ fn packed(
 /// the small dimension a compile-time constant so that its partial sums live in registers.
 /// The arithmetic order is fixed by the code (a multiply and an add per term, terms in order of
 /// the inner index; dot products with 32 interleaved sums), so every level gives the same bits.
-fn skinny(a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose, out: &mut Matrix, alpha: f32) -> bool {
+#[allow(clippy::too_many_arguments)]
+fn skinny(
+    a: &Matrix,
+    ta: Transpose,
+    b: &Matrix,
+    tb: Transpose,
+    out: &mut Matrix,
+    alpha: f32,
+    bias: &[f32],
+) -> bool {
     const SMALL: usize = 8;
     let (m, n) = out.shape();
     // b(p, j) = b[p·rsb + j·csb].
@@ -180,7 +189,7 @@ fn skinny(a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose, out: &mut Matrix
         Transpose::No => (1, b.nrows()),
         Transpose::Yes => (b.nrows(), 1),
     };
-    let coef = Coef { b: b.as_slice(), rsb, csb, alpha };
+    let coef = Coef { b: b.as_slice(), rsb, csb, alpha, bias };
     match ta {
         Transpose::No if a.ncols() <= SMALL || n <= SMALL => {
             let k = a.ncols();
@@ -191,7 +200,7 @@ fn skinny(a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose, out: &mut Matrix
             }
             true
         }
-        Transpose::Yes if tb == Transpose::No && (m <= SMALL || n <= SMALL) => {
+        Transpose::Yes if tb == Transpose::No && bias.is_empty() && (m <= SMALL || n <= SMALL) => {
             dots(a.as_slice(), b.as_slice(), a.nrows(), m, n, alpha, out.as_mut_slice());
             true
         }
@@ -199,13 +208,15 @@ fn skinny(a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose, out: &mut Matrix
     }
 }
 
-/// The right operand of a skinny product, scaled: `α · b(p, j)`.
+/// The right operand of a skinny product, scaled: `α · b(p, j)`; and a bias added to each
+/// column's sums when they are complete (none when empty).
 #[derive(Clone, Copy)]
 struct Coef<'a> {
     b: &'a [f32],
     rsb: usize,
     csb: usize,
     alpha: f32,
+    bias: &'a [f32],
 }
 
 impl Coef<'_> {
@@ -240,22 +251,43 @@ macro_rules! with_width {
 fn small_inner(a: &[f32], m: usize, k: usize, coef: Coef<'_>, out: &mut [f32]) {
     for p0 in (0..k).step_by(8) {
         let group = (k - p0).min(8);
-        with_width!(group, small_inner_group(a, m, p0, coef, out));
+        let last = p0 + group == k;
+        with_width!(group, small_inner_group(a, m, p0, last, coef, out));
     }
 }
 
-/// The terms `p0..p0 + K` of [`small_inner`], added to `out` unless `p0` is 0.
+/// The terms `p0..p0 + K` of [`small_inner`], added to `out` unless `p0` is 0; the `last`
+/// group adds the bias.
 #[inline(always)]
-fn small_inner_group<const K: usize>(a: &[f32], m: usize, p0: usize, coef: Coef<'_>, out: &mut [f32]) {
+fn small_inner_group<const K: usize>(
+    a: &[f32],
+    m: usize,
+    p0: usize,
+    last: bool,
+    coef: Coef<'_>,
+    out: &mut [f32],
+) {
     let cols: [&[f32]; K] = std::array::from_fn(|p| &a[(p0 + p) * m..(p0 + p + 1) * m]);
     for (j, col) in out.chunks_exact_mut(m).enumerate() {
         let s: [f32; K] = std::array::from_fn(|p| coef.at(p0 + p, j));
-        for (r, o) in col.iter_mut().enumerate() {
-            let mut acc = if p0 == 0 { 0.0 } else { *o };
+        let sum = |r: usize, start: f32| {
+            let mut acc = start;
             for p in 0..K {
                 acc += s[p] * cols[p][r];
             }
-            *o = acc;
+            acc
+        };
+        match coef.bias.get(j).filter(|_| last) {
+            Some(&bias) => {
+                for (r, o) in col.iter_mut().enumerate() {
+                    *o = sum(r, if p0 == 0 { 0.0 } else { *o }) + bias;
+                }
+            }
+            None => {
+                for (r, o) in col.iter_mut().enumerate() {
+                    *o = sum(r, if p0 == 0 { 0.0 } else { *o });
+                }
+            }
         }
     }
 }
@@ -294,7 +326,15 @@ fn few_outputs_group<const N: usize>(
             }
         }
         for (j, acc) in acc.iter().enumerate() {
-            out[(j0 + j) * m + r0..(j0 + j) * m + r0 + LANES].copy_from_slice(acc);
+            let out = &mut out[(j0 + j) * m + r0..(j0 + j) * m + r0 + LANES];
+            match coef.bias.get(j0 + j) {
+                Some(&bias) => {
+                    for (o, &v) in out.iter_mut().zip(acc) {
+                        *o = v + bias;
+                    }
+                }
+                None => out.copy_from_slice(acc),
+            }
         }
     }
     for r in full..m {
@@ -305,7 +345,7 @@ fn few_outputs_group<const N: usize>(
             }
         }
         for (j, acc) in acc.iter().enumerate() {
-            out[(j0 + j) * m + r] = *acc;
+            out[(j0 + j) * m + r] = coef.bias.get(j0 + j).map_or(*acc, |&bias| *acc + bias);
         }
     }
 }
@@ -424,6 +464,53 @@ fn finish_dot(mut acc: [f32; DOT_LANES], ra: &[f32], rb: &[f32]) -> f32 {
 /// [`Error::ShapeMismatch`] when `a.ncols() != b.nrows()`.
 pub fn matmul(a: &Matrix, b: &Matrix, out: &mut Matrix) -> Result<()> {
     gemm(1.0, a, Transpose::No, b, Transpose::No, 0.0, out)
+}
+
+/// `out = a · b + bias` with `bias` (1×n) added to every row: a dense layer's forward pass.
+/// Where the product takes a skinny kernel the bias is added as each entry is stored (the same
+/// sums as a separate pass, one pass over `out` fewer).
+///
+/// # Shapes
+/// `a`: m×k, `b`: k×n, `bias`: 1×n, `out`: m×n.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] when `a.ncols() != b.nrows()` or `bias` is not 1×n.
+///
+/// # Example
+/// ```
+/// use dendrite_tensor::{Matrix, matmul_bias};
+/// # fn main() -> Result<(), dendrite_tensor::Error> {
+/// let x = Matrix::from_row_slice(2, 2, &[1.0, 2.0, 3.0, 4.0]);
+/// let w = Matrix::identity(2, 2);
+/// let b = Matrix::from_row_slice(1, 2, &[10.0, 20.0]);
+/// let mut out = Matrix::zeros(0, 0);
+/// matmul_bias(&x, &w, &b, &mut out)?;
+/// assert_eq!(out, Matrix::from_row_slice(2, 2, &[11.0, 22.0, 13.0, 24.0]));
+/// # Ok(())
+/// # }
+/// ```
+pub fn matmul_bias(a: &Matrix, b: &Matrix, bias: &Matrix, out: &mut Matrix) -> Result<()> {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    if b.nrows() != k {
+        return Err(Error::ShapeMismatch {
+            op: "gemm",
+            expected: format!("right operand with {k} rows"),
+            got: Shape::of(b).to_string(),
+        });
+    }
+    if bias.shape() != (1, n) {
+        return Err(Error::ShapeMismatch {
+            op: "matmul_bias",
+            expected: format!("bias of shape 1x{n}"),
+            got: Shape::of(bias).to_string(),
+        });
+    }
+    resize(out, m, n);
+    if m > 0 && k > 0 && skinny(a, Transpose::No, b, Transpose::No, out, 1.0, bias.as_slice()) {
+        return Ok(());
+    }
+    matmul(a, b, out)?;
+    crate::add_row_broadcast(out, bias)
 }
 
 /// `out = aᵀ · b`, without forming the transpose.
@@ -564,6 +651,25 @@ mod tests {
                 assert_eq!(bits(&out), bits(&expected), "{m}x{k}x{n} {ta:?} {tb:?}");
             }
         }
+        Ok(())
+    }
+
+    #[test]
+    fn bias_in_the_kernel_is_the_bias_added_after() -> Result<()> {
+        for &(m, k, n) in &[(300, 2, 64), (250, 64, 3), (30, 20, 40), (19, 3, 11)] {
+            let a = sample(m, k, 0.1);
+            let b = sample(k, n, 0.2);
+            let bias = sample(1, n, 0.3);
+            let (mut fused, mut separate) = (Matrix::zeros(0, 0), Matrix::zeros(0, 0));
+            matmul_bias(&a, &b, &bias, &mut fused)?;
+            matmul(&a, &b, &mut separate)?;
+            crate::add_row_broadcast(&mut separate, &bias)?;
+            let bits = |m: &Matrix| m.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fused), bits(&separate), "{m}x{k}x{n}");
+        }
+        let err =
+            matmul_bias(&sample(3, 2, 0.0), &sample(2, 4, 0.0), &sample(1, 3, 0.0), &mut Matrix::zeros(0, 0));
+        assert!(err.unwrap_err().to_string().contains("bias of shape 1x4"));
         Ok(())
     }
 

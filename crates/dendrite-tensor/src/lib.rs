@@ -27,7 +27,7 @@ mod rowwise;
 pub mod testing;
 
 pub use error::{Error, Result};
-pub use gemm::{Transpose, gemm, matmul, matmul_nt, matmul_tn};
+pub use gemm::{Transpose, gemm, matmul, matmul_bias, matmul_nt, matmul_tn};
 pub use init::{Init, RandomSource};
 pub use matrix::{Matrix, Shape, expect_cols, expect_same_shape, from_rows, resize, transpose_into};
 pub use param::{Param, ParamId, Parameterized, Regularizer};
