@@ -389,10 +389,11 @@ fn dot_kernel() -> fn(&[f32], &[f32]) -> f32 {
 #[allow(unsafe_code)]
 mod avx {
     use std::arch::x86_64::{
-        __m256, _mm256_add_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+        __m256, _mm_add_ps, _mm_add_ss, _mm_cvtss_f32, _mm_movehl_ps, _mm_shuffle_ps, _mm256_add_ps,
+        _mm256_castps256_ps128, _mm256_extractf128_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_setzero_ps,
     };
 
-    use super::{DOT_LANES, finish_dot};
+    use super::DOT_LANES;
 
     /// [`super::dot`] in four AVX registers. Only handed out when AVX is present.
     pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -414,12 +415,15 @@ mod avx {
                 *acc = _mm256_add_ps(*acc, _mm256_mul_ps(x, y));
             }
         }
-        let mut lanes = [0.0f32; DOT_LANES];
-        for (q, acc) in acc.iter().enumerate() {
-            // SAFETY: `lanes` has room for 8 floats at `8q`, q < 4.
-            unsafe { _mm256_storeu_ps(lanes.as_mut_ptr().add(q * 8), *acc) };
-        }
-        finish_dot(lanes, &a[chunks * DOT_LANES..n], &b[chunks * DOT_LANES..n])
+        // `finish_dot`'s pairwise tree in registers: lanes l and l + 16, l and l + 8, then
+        // l + 4, l + 2 and l + 1 within the last eight.
+        let s8 = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
+        let s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps::<1>(s8));
+        let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+        let s1 = _mm_add_ss(s2, _mm_shuffle_ps::<1>(s2, s2));
+        let (ra, rb) = (&a[chunks * DOT_LANES..n], &b[chunks * DOT_LANES..n]);
+        let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+        _mm_cvtss_f32(s1) + tail
     }
 }
 
