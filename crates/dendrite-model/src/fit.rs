@@ -401,7 +401,8 @@ impl Model {
         for (i, layer) in self.layers.iter().enumerate() {
             let mut bad = None;
             layer.visit_params(&mut |p| {
-                if bad.is_none() && !p.grad.as_slice().iter().all(|v| v.is_finite()) {
+                // A fold, not `all`: it vectorizes (no early exit), and divergence is rare.
+                if bad.is_none() && !p.grad.as_slice().iter().fold(true, |ok, v| ok & v.is_finite()) {
                     bad = Some(p.name());
                 }
             });

@@ -57,7 +57,8 @@ fn counts_per_epoch(batch_size: Option<usize>) -> Result<Vec<usize>, Box<dyn std
     let probe = std::hint::black_box(vec![1u8; 3]);
     assert!(allocations() > before && probe.len() == 3);
     let mut rng = Rng::seed_from_u64(1);
-    let (x, y) = spiral_data(100, 3, &mut rng);
+    // 1,200 samples: a full batch runs in tiles of rows (five of 240).
+    let (x, y) = spiral_data(400, 3, &mut rng);
     let (vx, vy) = spiral_data(20, 3, &mut rng);
     let mut model = Model::builder(2)
         .dense(32)
@@ -98,7 +99,7 @@ fn full_batch_training_allocates_nothing_after_warm_up() -> Result<(), Box<dyn s
 
 #[test]
 fn mini_batch_training_allocates_nothing_after_warm_up() -> Result<(), Box<dyn std::error::Error>> {
-    // 300 samples in batches of 64: four full batches and a short one of 44 every epoch.
+    // 1,200 samples in batches of 64: 18 full batches and a short one of 48 every epoch.
     let counts = counts_per_epoch(Some(64))?;
     assert!(counts[2..].windows(2).all(|w| w[0] == w[1]), "allocations per epoch: {counts:?}");
     Ok(())

@@ -110,6 +110,16 @@ struct Operand<'a> {
 #[cfg(feature = "threading")]
 const PARALLEL_FLOPS: usize = 1 << 23;
 
+/// The one helper thread of the `threading` feature (none if it cannot be started).
+#[cfg(feature = "threading")]
+fn helper_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new().num_threads(1).thread_name(|_| "dendrite-gemm".into()).build().ok()
+    })
+    .as_ref()
+}
+
 /// `out = alpha · A · B + beta · out` (out m×n, column-major and contiguous) through
 /// matrixmultiply's packed kernel. With the `threading` feature a large product is split into
 /// two halves of the output's columns, one per thread; each entry is summed exactly as in one
@@ -131,12 +141,32 @@ fn packed(
         let (left, right) = out.split_at_mut(half * m);
         // The right half of B starts at column `half`.
         let b_right = Operand { data: &b.data[half * b.cs as usize..], ..b };
-        rayon::join(
-            || packed(m, k, half, alpha, a, b, beta, left),
-            || packed(m, k, n - half, alpha, a, b_right, beta, right),
-        );
+        // The calling thread computes one half while one helper thread computes the other:
+        // two threads on two cores, no worker spinning beside a waiting caller.
+        match helper_pool() {
+            Some(pool) => pool.in_place_scope(|scope| {
+                scope.spawn(|_| packed_on_this_thread(m, k, n - half, alpha, a, b_right, beta, right));
+                packed_on_this_thread(m, k, half, alpha, a, b, beta, left);
+            }),
+            None => packed_on_this_thread(m, k, n, alpha, a, b, beta, out),
+        }
         return;
     }
+    packed_on_this_thread(m, k, n, alpha, a, b, beta, out);
+}
+
+/// [`packed`] in one call of the kernel.
+#[allow(clippy::too_many_arguments)]
+fn packed_on_this_thread(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: Operand<'_>,
+    b: Operand<'_>,
+    beta: f32,
+    out: &mut [f32],
+) {
     debug_assert!(out.len() >= m * n);
     // SAFETY: `a` views an m×k operand and `b` a k×n one inside their slices (the strides come
     // from the shapes of the matrices the slices belong to, and a right half of `b` is sliced
