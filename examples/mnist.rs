@@ -5,7 +5,7 @@
 //! digits after every epoch.
 //!
 //! This should reach a test accuracy of 0.93 (0.932 to 0.935 over seeds 0 to 2; PyTorch with
-//! the same model and recipe: 0.915) in under two seconds. The weights start as He normal, the
+//! the same model and recipe: 0.915) in about a second. The weights start as He normal, the
 //! scale PyTorch's default initializer has too; the book's `0.01·N(0, 1)` (`--init book`) starts
 //! slowly on 784 inputs and ends near 0.90 after 10 epochs. `--data DIR` takes any folder with the four standard IDX files
 //! (`train-images-idx3-ubyte[.gz]`, …, `t10k-…` or `test-…`), so the full MNIST or
