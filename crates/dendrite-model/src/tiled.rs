@@ -128,6 +128,85 @@ mod tests {
     }
 
     #[test]
+    fn regression_tiles_give_the_whole_batch_gradient_and_accuracy() -> crate::Result<()> {
+        // Value targets (gathered per tile) and a regression accuracy, whose precision comes
+        // from the whole batch's targets, not from each tile's.
+        let mut rng = Rng::seed_from_u64(4);
+        let x = Matrix::from_fn(2000, 1, |_, _| rng.uniform_f32());
+        let y = x.map(|v| (6.0 * v).sin());
+        let build = || {
+            Model::builder(1)
+                .dense(64)
+                .tanh()
+                .dense(1)
+                .linear()
+                .loss(LossKind::MeanSquaredError)
+                .seed(2)
+                .build()
+                .expect("valid")
+        };
+        let (mut whole, mut tiled) = (build(), build());
+        let tile = tiled.tile_rows(2000).expect("2,000 rows run in tiles");
+        let (loss, hits, count) = whole.gradients(&x, Targets::Values(&y), 0, 0, 1.0)?;
+        let (tiled_loss, tiled_hits, tiled_count) =
+            tiled.gradients_tiled(&x, Targets::Values(&y), 0, 0, tile)?;
+        assert!((f64::from(loss) - tiled_loss).abs() < 1e-6, "{loss} vs {tiled_loss}");
+        assert_eq!((hits, count), (tiled_hits, tiled_count));
+        let (g, t) = (grads(&whole), grads(&tiled));
+        let scale = g.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(g.iter().zip(&t).all(|(a, b)| (a - b).abs() <= 1e-5 * scale));
+        Ok(())
+    }
+
+    #[test]
+    fn small_batches_and_plugin_layers_run_whole() {
+        let model = model(0.1);
+        assert_eq!(model.tile_rows(300), None, "fits in two tiles");
+        assert!(model.tile_rows(600).is_some());
+        let plugin = Model::builder(2)
+            .dense(64)
+            .layer(Box::new(Opaque::default()))
+            .dense(3)
+            .softmax()
+            .loss(LossKind::CategoricalCrossEntropy)
+            .build()
+            .expect("valid");
+        assert_eq!(plugin.tile_rows(100_000), None, "a plug-in layer may mix rows");
+    }
+
+    /// A plug-in layer that does not say it is row-wise.
+    #[derive(Debug, Default)]
+    struct Opaque {
+        out: Matrix,
+    }
+
+    impl Parameterized for Opaque {
+        fn visit_params(&self, _f: &mut dyn FnMut(&dendrite_tensor::Param)) {}
+        fn visit_params_mut(&mut self, _f: &mut dyn FnMut(&mut dendrite_tensor::Param)) {}
+    }
+
+    impl dendrite_layers::Layer for Opaque {
+        fn kind(&self) -> &'static str {
+            "Opaque"
+        }
+        fn output_width(&self, input_width: usize) -> dendrite_layers::Result<usize> {
+            Ok(input_width)
+        }
+        fn forward(
+            &mut self,
+            input: &Matrix,
+            _mode: dendrite_layers::Mode,
+        ) -> dendrite_layers::Result<&Matrix> {
+            self.out = input.clone();
+            Ok(&self.out)
+        }
+        fn backward(&mut self, dvalues: &Matrix) -> dendrite_layers::Result<&Matrix> {
+            self.out = dvalues.clone();
+            Ok(&self.out)
+        }
+    }
+
+    #[test]
     fn tiles_give_the_whole_batch_gradient() -> crate::Result<()> {
         let mut rng = Rng::seed_from_u64(3);
         let x = Matrix::from_fn(3000, 2, |_, _| rng.normal_f32());
