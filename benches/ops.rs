@@ -4,7 +4,7 @@
 //! weight gradient, `A·Bᵀ` for an input gradient) beside the plain `A·B` of the same sizes on
 //! materialized operands, and beside nalgebra's own `tr_mul` / `a * bᵀ`.
 //!
-//! Also: row-wise softmax, and dropout's mask (one 64-bit draw per four 16-bit lanes).
+//! Also: row-wise softmax, and dropout's mask (four 16-bit lanes per counter-based SplitMix64 draw).
 //!
 //! ```text
 //! cargo bench --bench ops

@@ -5,7 +5,7 @@
 //! - B3 `mnist-shape`: Dense 784 → 128 → 128 → 10 with ReLU and softmax + cross-entropy under
 //!   Adam on 60,000 random inputs in [−1, 1], 10 classes: one step (a batch of 128), and one
 //!   whole shuffled epoch through `Model::fit` (469 steps, with fit's own per-call work: input
-//!   checks and the transposed copy it gathers batches from).
+//!   checks and the copy of the inputs in the epoch's shuffled order that batches are cut from).
 //!
 //! ```text
 //! cargo bench --bench training

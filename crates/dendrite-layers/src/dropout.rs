@@ -10,9 +10,11 @@ use crate::{Error, Layer, Mode, Result};
 /// [`Mode::Infer`], the identity, drawing no random number.
 ///
 /// `rate` is the fraction *dropped* (the book's `Layer_Dropout(0.1)` drops 10%). The mask is
-/// drawn from the layer's own generator, a fork of the model's: one 64-bit draw gives four
-/// 16-bit lanes, and a lane keeps its input when it is below `round((1 − rate)·2¹⁶)`, so the
-/// keep probability is `1 − rate` to within 2⁻¹⁷, without a branch or a division per element.
+/// drawn from the layer's own generator, a fork of the model's: each training pass takes one
+/// 64-bit key from it, and element `e` (column-major) keeps its input when lane `e % 4` (16 bits)
+/// of SplitMix64 output `e / 4` from that key is below `round((1 − rate)·2¹⁶)`. The keep
+/// probability is `1 − rate` to within 2⁻¹⁷, with no branch or division per element, and the
+/// draws, independent of each other, fill SIMD registers.
 ///
 /// # Example
 /// ```
