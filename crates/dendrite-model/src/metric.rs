@@ -1,7 +1,7 @@
 //! Accuracy metrics.
 
 use dendrite_losses::Targets;
-use dendrite_tensor::Matrix;
+use dendrite_tensor::{Matrix, argmax_row_chunks};
 
 /// How accuracy is measured (the book's `Accuracy_*` classes).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -37,7 +37,11 @@ impl Accuracy {
     pub(crate) fn count(&self, output: &Matrix, y: Targets<'_>) -> (usize, usize) {
         match (self, y) {
             (Accuracy::Categorical, Targets::Classes(c)) => {
-                (c.iter().enumerate().filter(|&(i, &t)| argmax_row(output, i) == t).count(), c.len())
+                let mut hits = 0;
+                argmax_row_chunks(output, |first, best| {
+                    hits += best.iter().zip(&c[first..]).filter(|&(&b, &t)| b as usize == t).count();
+                });
+                (hits, c.len())
             }
             (Accuracy::Categorical, Targets::Values(v)) => {
                 let n = v.nrows();

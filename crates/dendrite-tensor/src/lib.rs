@@ -33,6 +33,6 @@ pub use matrix::{Matrix, Shape, expect_cols, expect_same_shape, from_rows, resiz
 pub use param::{Param, ParamId, Parameterized, Regularizer};
 pub use rng::{Rng, splitmix64_at};
 pub use rowwise::{
-    add_row_broadcast, argmax_rows, argmax_rows_into, softmax_rows, softmax_rows_backward, sum_columns,
-    sum_slice,
+    add_row_broadcast, argmax_row_chunks, argmax_rows, argmax_rows_into, softmax_rows, softmax_rows_backward,
+    sum_columns, sum_slice,
 };
