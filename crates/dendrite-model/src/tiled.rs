@@ -4,7 +4,7 @@
 //! A full-batch step on 3,000 samples with 512 hidden units touches about 25 arrays of
 //! 3,000 × 512 floats, six megabytes each: they live in the L3 cache or memory, and the step
 //! is bound by moving them. In tiles of 256 rows the same arithmetic runs on data in L2 (on
-//! the `spiral512` benchmark, 7.3 → 4.5 ms per epoch with the tiles alone). Gradients are sums
+//! the `spiral512` benchmark, 7.3 → 5.2 ms per epoch with the tiles alone). Gradients are sums
 //! over rows, so the tiles add their parts: the same gradient, summed in another order.
 
 use dendrite_losses::Targets;
