@@ -145,16 +145,28 @@ mod tests {
                 .build()
                 .expect("valid")
         };
-        let (mut whole, mut tiled) = (build(), build());
-        let tile = tiled.tile_rows(2000).expect("2,000 rows run in tiles");
-        let (loss, hits, count) = whole.gradients(&x, Targets::Values(&y), 0, 0, 1.0)?;
-        let (tiled_loss, tiled_hits, tiled_count) =
-            tiled.gradients_tiled(&x, Targets::Values(&y), 0, 0, tile)?;
-        assert!((f64::from(loss) - tiled_loss).abs() < 1e-6, "{loss} vs {tiled_loss}");
+        assert_tiles_match_the_whole_batch(build(), build(), &x, Targets::Values(&y))
+    }
+
+    /// Gradients, loss and accuracy of `(x, y)` through `tiled` in tiles equal those of the
+    /// same batch through `whole` at once (the two models built alike).
+    fn assert_tiles_match_the_whole_batch(
+        mut whole: Model,
+        mut tiled: Model,
+        x: &Matrix,
+        y: Targets<'_>,
+    ) -> crate::Result<()> {
+        let tile = tiled.tile_rows(x.nrows()).expect("the batch runs in tiles");
+        assert!(tile < x.nrows() && tile % 16 == 0, "{tile}");
+        let (loss, hits, count) = whole.gradients(x, y, 0, 0, 1.0)?;
+        let (tiled_loss, tiled_hits, tiled_count) = tiled.gradients_tiled(x, y, 0, 0, tile)?;
+        assert!((f64::from(loss) - tiled_loss).abs() < 1e-5, "{loss} vs {tiled_loss}");
         assert_eq!((hits, count), (tiled_hits, tiled_count));
         let (g, t) = (grads(&whole), grads(&tiled));
         let scale = g.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        assert!(g.iter().zip(&t).all(|(a, b)| (a - b).abs() <= 1e-5 * scale));
+        for (k, (a, b)) in g.iter().zip(&t).enumerate() {
+            assert!((a - b).abs() <= 1e-5 * scale, "gradient {k}: {a} vs {b}");
+        }
         Ok(())
     }
 
@@ -211,19 +223,6 @@ mod tests {
         let mut rng = Rng::seed_from_u64(3);
         let x = Matrix::from_fn(3000, 2, |_, _| rng.normal_f32());
         let y: Vec<usize> = (0..3000).map(|_| rng.below(3) as usize).collect();
-        let (mut whole, mut tiled) = (model(0.0), model(0.0));
-        let tile = tiled.tile_rows(3000).expect("3,000 rows of 64 units run in tiles");
-        assert!(tile < 3000 && tile % 16 == 0, "{tile}");
-        let (loss, hits, count) = whole.gradients(&x, Targets::Classes(&y), 0, 0, 1.0)?;
-        let (tiled_loss, tiled_hits, tiled_count) =
-            tiled.gradients_tiled(&x, Targets::Classes(&y), 0, 0, tile)?;
-        assert!((f64::from(loss) - tiled_loss).abs() < 1e-5, "{loss} vs {tiled_loss}");
-        assert_eq!((hits, count), (tiled_hits, tiled_count));
-        let (g, t) = (grads(&whole), grads(&tiled));
-        let scale = g.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        for (k, (a, b)) in g.iter().zip(&t).enumerate() {
-            assert!((a - b).abs() <= 1e-5 * scale, "gradient {k}: {a} vs {b}");
-        }
-        Ok(())
+        assert_tiles_match_the_whole_batch(model(0.0), model(0.0), &x, Targets::Classes(&y))
     }
 }
