@@ -44,30 +44,18 @@ impl Batch {
     }
 }
 
-/// `out = src[rows, :]`, column by column (contiguous writes).
+/// `out = src[rows, :]`, column by column (contiguous writes). `out`'s buffer is reused and
+/// written once as it is filled, not zeroed first: a data set's shuffled copy is often
+/// hundreds of megabytes.
 pub(crate) fn gather_rows(src: &Matrix, rows: &[usize], out: &mut Matrix) {
     let (n, cols) = src.shape();
-    if out.shape() != (rows.len(), cols) {
-        // A new buffer (a data set's first shuffled copy, often hundreds of megabytes) is
-        // written once as it is filled, not zeroed first and then overwritten.
-        let mut data = Vec::with_capacity(rows.len() * cols);
-        for src_col in src.as_slice().chunks_exact(n.max(1)).take(cols) {
-            data.extend(rows.iter().map(|&r| src_col[r]));
-        }
-        *out = Matrix::from_vec(rows.len(), cols, data);
-        return;
+    let mut data: Vec<f32> = std::mem::take(out).data.into();
+    data.clear();
+    data.reserve(rows.len() * cols);
+    for src_col in src.as_slice().chunks_exact(n.max(1)).take(cols) {
+        data.extend(rows.iter().map(|&r| src_col[r]));
     }
-    resize(out, rows.len(), cols);
-    let s = src.as_slice();
-    if rows.is_empty() {
-        return;
-    }
-    for (j, col) in out.as_mut_slice().chunks_exact_mut(rows.len()).enumerate() {
-        let src_col = &s[j * n..(j + 1) * n];
-        for (o, &r) in col.iter_mut().zip(rows) {
-            *o = src_col[r];
-        }
-    }
+    *out = Matrix::from_vec(rows.len(), cols, data);
 }
 
 /// `out = src[start..start + len, :]`: one contiguous copy per column.

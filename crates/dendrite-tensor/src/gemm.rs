@@ -59,6 +59,21 @@ pub fn gemm(
     beta: f32,
     out: &mut Matrix,
 ) -> Result<()> {
+    product(alpha, a, ta, b, tb, beta, None, out)
+}
+
+/// [`gemm`], and with `bias` (1×n, only with `beta == 0`) added to every row of the result.
+#[allow(clippy::too_many_arguments)]
+fn product(
+    alpha: f32,
+    a: &Matrix,
+    ta: Transpose,
+    b: &Matrix,
+    tb: Transpose,
+    beta: f32,
+    bias: Option<&Matrix>,
+    out: &mut Matrix,
+) -> Result<()> {
     let (m, k, rsa, csa) = ta.view(a);
     let (kb, n, rsb, csb) = tb.view(b);
     if k != kb {
@@ -66,6 +81,13 @@ pub fn gemm(
             op: "gemm",
             expected: format!("right operand with {k} rows"),
             got: format!("{kb}x{n}"),
+        });
+    }
+    if let Some(bias) = bias.filter(|bias| bias.shape() != (1, n)) {
+        return Err(Error::ShapeMismatch {
+            op: "matmul_bias",
+            expected: format!("bias of shape 1x{n}"),
+            got: Shape::of(bias).to_string(),
         });
     }
     if beta == 0.0 {
@@ -80,21 +102,25 @@ pub fn gemm(
     if m == 0 || n == 0 {
         return Ok(());
     }
+    let bias_row = bias.map_or(&[][..], |bias| bias.as_slice());
+    if k > 0 && beta == 0.0 && skinny(a, ta, b, tb, out, alpha, bias_row) {
+        return Ok(());
+    }
     if k == 0 {
         if beta == 0.0 {
             out.fill(0.0);
         } else {
             *out *= beta;
         }
-        return Ok(());
+    } else {
+        let a = Operand { data: a.as_slice(), rs: rsa, cs: csa };
+        let b = Operand { data: b.as_slice(), rs: rsb, cs: csb };
+        packed(m, k, n, alpha, a, b, beta, out.as_mut_slice());
     }
-    if beta == 0.0 && skinny(a, ta, b, tb, out, alpha, &[]) {
-        return Ok(());
+    match bias {
+        Some(bias) => crate::add_row_broadcast(out, bias),
+        None => Ok(()),
     }
-    let (a, b) =
-        (Operand { data: a.as_slice(), rs: rsa, cs: csa }, Operand { data: b.as_slice(), rs: rsb, cs: csb });
-    packed(m, k, n, alpha, a, b, beta, out.as_mut_slice());
-    Ok(())
 }
 
 /// A strided view of an operand: element (i, j) at `data[i·rs + j·cs]`.
@@ -262,9 +288,11 @@ impl Coef<'_> {
 /// Rows per step of [`few_outputs`]: one AVX-512 register, two AVX2 ones.
 const LANES: usize = 16;
 
-/// Calls `$f::<N>(…)` for a run-time `$n` in 1..=8 (anything larger takes 8).
+/// Calls `$f::<N>(…)` for a run-time `$n` in 1..=8 (the callers' small dimension; [`skinny`]
+/// sends no larger one).
 macro_rules! with_width {
-    ($n:expr, $f:ident($($arg:expr),*)) => {
+    ($n:expr, $f:ident($($arg:expr),*)) => {{
+        debug_assert!((1..=8).contains(&$n));
         match $n {
             1 => $f::<1>($($arg),*),
             2 => $f::<2>($($arg),*),
@@ -275,65 +303,53 @@ macro_rules! with_width {
             7 => $f::<7>($($arg),*),
             _ => $f::<8>($($arg),*),
         }
-    };
+    }};
 }
 
-/// `out = a · B` for a small inner size `k`: `out[r, j] = Σ_p α·b(p, j) · a[r, p]`, summed
-/// from 0 in order of `p`, a row at a time across SIMD lanes. `a` is m×k, column-major.
+/// `out = a · B + bias` for a small inner size `k` (at most 8): `out[r, j] = Σ_p α·b(p, j) ·
+/// a[r, p]`, summed from 0 in order of `p`, then the bias; a row per SIMD lane. `a` is m×k,
+/// column-major.
 #[multiversion::multiversion(targets = "simd")]
 fn small_inner(a: &[f32], m: usize, k: usize, coef: Coef<'_>, out: &mut [f32]) {
-    for p0 in (0..k).step_by(8) {
-        let group = (k - p0).min(8);
-        let last = p0 + group == k;
-        with_width!(group, small_inner_group(a, m, p0, last, coef, out));
-    }
+    with_width!(k, small_inner_k(a, m, coef, out));
 }
 
-/// The terms `p0..p0 + K` of [`small_inner`], added to `out` unless `p0` is 0; the `last`
-/// group adds the bias.
+/// [`small_inner`] for `k == K`.
 #[inline(always)]
-fn small_inner_group<const K: usize>(
-    a: &[f32],
-    m: usize,
-    p0: usize,
-    last: bool,
-    coef: Coef<'_>,
-    out: &mut [f32],
-) {
-    let cols: [&[f32]; K] = std::array::from_fn(|p| &a[(p0 + p) * m..(p0 + p + 1) * m]);
+fn small_inner_k<const K: usize>(a: &[f32], m: usize, coef: Coef<'_>, out: &mut [f32]) {
+    let cols: [&[f32]; K] = std::array::from_fn(|p| &a[p * m..(p + 1) * m]);
     for (j, col) in out.chunks_exact_mut(m).enumerate() {
-        let s: [f32; K] = std::array::from_fn(|p| coef.at(p0 + p, j));
-        let bias = coef.bias.get(j).copied().filter(|_| last);
+        let s: [f32; K] = std::array::from_fn(|p| coef.at(p, j));
+        let bias = coef.bias.get(j).copied();
         // The compiler's loop leaves up to 31 rows per column to scalar code, which on a tile
-        // of a few hundred rows costs a fifth of the time. A first group's entries depend on
-        // their own row only, so the last 32 rows are computed again as one more whole block
-        // (the overlap gets the same values) instead.
+        // of a few hundred rows costs a fifth of the time. Each entry depends on its own row
+        // only, so the last 32 rows are computed again as one more whole block (the overlap
+        // gets the same values) instead.
         let full = m / 32 * 32;
-        if p0 == 0 && full > 0 && full < m {
-            small_inner_rows(&cols, &s, bias, p0, col, 0, full);
-            small_inner_rows(&cols, &s, bias, p0, col, m - 32, m);
+        if full > 0 && full < m {
+            small_inner_rows(&cols, &s, bias, col, 0, full);
+            small_inner_rows(&cols, &s, bias, col, m - 32, m);
         } else {
-            small_inner_rows(&cols, &s, bias, p0, col, 0, m);
+            small_inner_rows(&cols, &s, bias, col, 0, m);
         }
     }
 }
 
-/// Rows `lo..hi` of one output column of [`small_inner_group`] (inlined: a closure would be
+/// Rows `lo..hi` of one output column of [`small_inner_k`] (inlined: a closure would be
 /// compiled without the caller's SIMD level).
 #[inline(always)]
 fn small_inner_rows<const K: usize>(
     cols: &[&[f32]; K],
     s: &[f32; K],
     bias: Option<f32>,
-    p0: usize,
     col: &mut [f32],
     lo: usize,
     hi: usize,
 ) {
     let cols: [&[f32]; K] = std::array::from_fn(|p| &cols[p][lo..hi]);
     let col = &mut col[lo..hi];
-    let sum = |r: usize, start: f32| {
-        let mut acc = start;
+    let sum = |r: usize| {
+        let mut acc = 0.0;
         for p in 0..K {
             acc += s[p] * cols[p][r];
         }
@@ -342,53 +358,43 @@ fn small_inner_rows<const K: usize>(
     match bias {
         Some(bias) => {
             for (r, o) in col.iter_mut().enumerate() {
-                *o = sum(r, if p0 == 0 { 0.0 } else { *o }) + bias;
+                *o = sum(r) + bias;
             }
         }
         None => {
             for (r, o) in col.iter_mut().enumerate() {
-                *o = sum(r, if p0 == 0 { 0.0 } else { *o });
+                *o = sum(r);
             }
         }
     }
 }
 
-/// `out = a · B` for few outputs `n` and a wide `a` (m×k, column-major): each block of rows of
-/// `a` is read once while the `n` partial sums of the block stay in registers; the terms are
-/// summed from 0 in order of `p`.
+/// `out = a · B + bias` for few outputs `n` (at most 8) and a wide `a` (m×k, column-major):
+/// each block of rows of `a` is read once while the `n` partial sums of the block stay in
+/// registers; the terms are summed from 0 in order of `p`, then the bias.
 #[multiversion::multiversion(targets = "simd")]
 fn few_outputs(a: &[f32], m: usize, k: usize, coef: Coef<'_>, out: &mut [f32]) {
-    for j0 in (0..out.len() / m.max(1)).step_by(8) {
-        let group = (out.len() / m - j0).min(8);
-        with_width!(group, few_outputs_group(a, m, k, j0, coef, out));
-    }
+    with_width!(out.len() / m, few_outputs_n(a, m, k, coef, out));
 }
 
-/// The output columns `j0..j0 + N` of [`few_outputs`].
+/// [`few_outputs`] for `n == N`.
 #[inline(always)]
-fn few_outputs_group<const N: usize>(
-    a: &[f32],
-    m: usize,
-    k: usize,
-    j0: usize,
-    coef: Coef<'_>,
-    out: &mut [f32],
-) {
+fn few_outputs_n<const N: usize>(a: &[f32], m: usize, k: usize, coef: Coef<'_>, out: &mut [f32]) {
     let full = m / LANES * LANES;
     for r0 in (0..full).step_by(LANES) {
         let mut acc = [[0.0f32; LANES]; N];
         for p in 0..k {
             let x = &a[p * m + r0..p * m + r0 + LANES];
             for (j, acc) in acc.iter_mut().enumerate() {
-                let s = coef.at(p, j0 + j);
+                let s = coef.at(p, j);
                 for l in 0..LANES {
                     acc[l] += s * x[l];
                 }
             }
         }
         for (j, acc) in acc.iter().enumerate() {
-            let out = &mut out[(j0 + j) * m + r0..(j0 + j) * m + r0 + LANES];
-            match coef.bias.get(j0 + j) {
+            let out = &mut out[j * m + r0..j * m + r0 + LANES];
+            match coef.bias.get(j) {
                 Some(&bias) => {
                     for (o, &v) in out.iter_mut().zip(acc) {
                         *o = v + bias;
@@ -402,11 +408,11 @@ fn few_outputs_group<const N: usize>(
         let mut acc = [0.0f32; N];
         for p in 0..k {
             for (j, acc) in acc.iter_mut().enumerate() {
-                *acc += coef.at(p, j0 + j) * a[p * m + r];
+                *acc += coef.at(p, j) * a[p * m + r];
             }
         }
         for (j, acc) in acc.iter().enumerate() {
-            out[(j0 + j) * m + r] = coef.bias.get(j0 + j).map_or(*acc, |&bias| *acc + bias);
+            out[j * m + r] = coef.bias.get(j).map_or(*acc, |&bias| *acc + bias);
         }
     }
 }
@@ -555,27 +561,7 @@ pub fn matmul(a: &Matrix, b: &Matrix, out: &mut Matrix) -> Result<()> {
 /// # }
 /// ```
 pub fn matmul_bias(a: &Matrix, b: &Matrix, bias: &Matrix, out: &mut Matrix) -> Result<()> {
-    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-    if b.nrows() != k {
-        return Err(Error::ShapeMismatch {
-            op: "gemm",
-            expected: format!("right operand with {k} rows"),
-            got: Shape::of(b).to_string(),
-        });
-    }
-    if bias.shape() != (1, n) {
-        return Err(Error::ShapeMismatch {
-            op: "matmul_bias",
-            expected: format!("bias of shape 1x{n}"),
-            got: Shape::of(bias).to_string(),
-        });
-    }
-    resize(out, m, n);
-    if m > 0 && k > 0 && skinny(a, Transpose::No, b, Transpose::No, out, 1.0, bias.as_slice()) {
-        return Ok(());
-    }
-    matmul(a, b, out)?;
-    crate::add_row_broadcast(out, bias)
+    product(1.0, a, Transpose::No, b, Transpose::No, 0.0, Some(bias), out)
 }
 
 /// `out = aᵀ · b`, without forming the transpose.
