@@ -2,7 +2,7 @@
 
 use dendrite_tensor::{
     Init, Matrix, Param, Parameterized, RandomSource, Regularizer, Shape, expect_same_shape, matmul_bias,
-    matmul_nt, matmul_tn, resize, sum_columns,
+    matmul_nt, matmul_tn_sums, resize,
 };
 use serde::{Deserialize, Serialize};
 
@@ -96,8 +96,10 @@ pub struct Dense {
     forwarded: bool,
     /// Tiled training: add each tile's gradients (see [`Layer::accumulate_gradients`]).
     accumulate: bool,
-    /// One tile's gradient, before it is added.
+    /// One tile's weight gradient, before it is added.
     tile_grad: Matrix,
+    /// One tile's bias gradient, before it is added.
+    tile_bias_grad: Matrix,
 }
 
 impl Dense {
@@ -150,6 +152,7 @@ impl Dense {
             forwarded: false,
             accumulate: false,
             tile_grad: Matrix::zeros(0, 0),
+            tile_bias_grad: Matrix::zeros(0, 0),
         })
     }
 
@@ -265,14 +268,12 @@ impl Layer for Dense {
         check_backward(|| self.describe(), self.forwarded, &self.output, dvalues)?;
         if self.accumulate {
             // Through a small buffer: the products take their fast paths only when overwriting.
-            matmul_tn(&self.input, dvalues, &mut self.tile_grad)?;
+            matmul_tn_sums(&self.input, dvalues, &mut self.tile_grad, &mut self.tile_bias_grad)?;
             accumulate_into(&mut self.weights.grad, &self.tile_grad)?;
-            sum_columns(dvalues, &mut self.tile_grad);
-            accumulate_into(&mut self.biases.grad, &self.tile_grad)?;
+            accumulate_into(&mut self.biases.grad, &self.tile_bias_grad)?;
             return Ok(());
         }
-        matmul_tn(&self.input, dvalues, &mut self.weights.grad)?;
-        sum_columns(dvalues, &mut self.biases.grad);
+        matmul_tn_sums(&self.input, dvalues, &mut self.weights.grad, &mut self.biases.grad)?;
         for p in [&mut self.weights, &mut self.biases] {
             p.regularizer.add_gradient(&p.value, &mut p.grad);
         }

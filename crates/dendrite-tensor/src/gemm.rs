@@ -260,7 +260,7 @@ fn skinny(
             true
         }
         Transpose::Yes if tb == Transpose::No && bias.is_empty() && (m <= SMALL || n <= SMALL) => {
-            dots(a.as_slice(), b.as_slice(), a.nrows(), m, n, alpha, out.as_mut_slice());
+            dots(a.as_slice(), b.as_slice(), a.nrows(), m, n, alpha, out.as_mut_slice(), None);
             true
         }
         _ => false,
@@ -320,53 +320,65 @@ fn small_inner_k<const K: usize>(a: &[f32], m: usize, coef: Coef<'_>, out: &mut 
     let cols: [&[f32]; K] = std::array::from_fn(|p| &a[p * m..(p + 1) * m]);
     for (j, col) in out.chunks_exact_mut(m).enumerate() {
         let s: [f32; K] = std::array::from_fn(|p| coef.at(p, j));
-        let bias = coef.bias.get(j).copied();
-        // The compiler's loop leaves up to 31 rows per column to scalar code, which on a tile
-        // of a few hundred rows costs a fifth of the time. Each entry depends on its own row
-        // only, so the last 32 rows are computed again as one more whole block (the overlap
-        // gets the same values) instead.
-        let full = m / 32 * 32;
-        if full > 0 && full < m {
-            small_inner_rows(&cols, &s, bias, col, 0, full);
-            small_inner_rows(&cols, &s, bias, col, m - 32, m);
+        let bias = coef.bias.get(j).copied().unwrap_or(0.0);
+        let has_bias = j < coef.bias.len();
+        // Blocks of a fixed number of rows, which the compiler turns into whole vectors; the
+        // rows past the last whole block are computed as one more block that overlaps the one
+        // before (each entry depends on its own row only, so the overlap gets the same values)
+        // instead of in scalar code, which on a tile of a few hundred rows would cost a fifth
+        // of the time.
+        if m >= SMALL_INNER_BLOCK {
+            for lo in (0..m - SMALL_INNER_BLOCK).step_by(SMALL_INNER_BLOCK).chain([m - SMALL_INNER_BLOCK]) {
+                small_inner_block::<K, SMALL_INNER_BLOCK>(&cols, &s, has_bias, bias, col, lo);
+            }
+        } else if m >= LANES {
+            for lo in (0..m - LANES).step_by(LANES).chain([m - LANES]) {
+                small_inner_block::<K, LANES>(&cols, &s, has_bias, bias, col, lo);
+            }
         } else {
-            small_inner_rows(&cols, &s, bias, col, 0, m);
+            for (r, o) in col.iter_mut().enumerate() {
+                let sum = (0..K).fold(0.0, |acc, p| acc + s[p] * cols[p][r]);
+                *o = if has_bias { sum + bias } else { sum };
+            }
         }
     }
 }
 
-/// Rows `lo..hi` of one output column of [`small_inner_k`] (inlined: a closure would be
+/// Rows per block of [`small_inner_k`]: four AVX-512 registers.
+const SMALL_INNER_BLOCK: usize = 64;
+
+/// Rows `lo..lo + B` of one output column of [`small_inner_k`] (inlined: a closure would be
 /// compiled without the caller's SIMD level).
 #[inline(always)]
-fn small_inner_rows<const K: usize>(
+fn small_inner_block<const K: usize, const B: usize>(
     cols: &[&[f32]; K],
     s: &[f32; K],
-    bias: Option<f32>,
+    has_bias: bool,
+    bias: f32,
     col: &mut [f32],
     lo: usize,
-    hi: usize,
 ) {
-    let cols: [&[f32]; K] = std::array::from_fn(|p| &cols[p][lo..hi]);
-    let col = &mut col[lo..hi];
-    let sum = |r: usize| {
-        let mut acc = 0.0;
-        for p in 0..K {
-            acc += s[p] * cols[p][r];
-        }
-        acc
-    };
-    match bias {
-        Some(bias) => {
-            for (r, o) in col.iter_mut().enumerate() {
-                *o = sum(r) + bias;
-            }
-        }
-        None => {
-            for (r, o) in col.iter_mut().enumerate() {
-                *o = sum(r);
-            }
+    let cols: [&[f32; B]; K] = std::array::from_fn(|p| block(cols[p], lo));
+    let out: &mut [f32; B] = (&mut col[lo..lo + B]).try_into().expect("a whole block");
+    let mut acc = [0.0f32; B];
+    for p in 0..K {
+        for r in 0..B {
+            acc[r] += s[p] * cols[p][r];
         }
     }
+    if has_bias {
+        for r in 0..B {
+            out[r] = acc[r] + bias;
+        }
+    } else {
+        *out = acc;
+    }
+}
+
+/// `x[lo..lo + B]` as an array.
+#[inline(always)]
+fn block<const B: usize>(x: &[f32], lo: usize) -> &[f32; B] {
+    x[lo..lo + B].try_into().expect("a whole block")
 }
 
 /// `out = a · B + bias` for few outputs `n` (at most 8) and a wide `a` (m×k, column-major):
@@ -418,38 +430,107 @@ fn few_outputs_n<const N: usize>(a: &[f32], m: usize, k: usize, coef: Coef<'_>, 
 }
 
 /// `out = α · aᵀ · b` (a: k×m, b: k×n, column-major) as dot products of contiguous columns,
-/// for a small `m` or `n`: the narrow operand stays in cache while the wide one streams past once.
-#[multiversion::multiversion(targets = "simd")]
-fn dots(a: &[f32], b: &[f32], k: usize, m: usize, n: usize, alpha: f32, out: &mut [f32]) {
+/// for a small `m` or `n`: each column of the wide operand streams past once, against all the
+/// narrow operand's columns at a time (up to [`SET`] of them per pass). With `sums`, also the
+/// column sums of `b` (unscaled), in the same lanes as a dot product with a column of ones.
+#[allow(clippy::too_many_arguments)]
+fn dots(
+    a: &[f32],
+    b: &[f32],
+    k: usize,
+    m: usize,
+    n: usize,
+    alpha: f32,
+    out: &mut [f32],
+    sums: Option<&mut [f32]>,
+) {
     if k == 0 {
+        if let Some(sums) = sums {
+            sums.fill(0.0);
+        }
         return;
     }
     let (a_cols, b_cols) = (a.chunks_exact(k), b.chunks_exact(k));
-    let dot = dot_kernel();
+    let kernel = dot_set_kernel();
+    let mut r = [0.0f32; SET + 1];
     if n <= m {
+        // A column of `a` at a time, against the columns of `b` in sets.
         for (i, a_col) in a_cols.enumerate() {
-            for (j, b_col) in b_cols.clone().enumerate() {
-                out[i + j * m] = alpha * dot(a_col, b_col);
+            for j0 in (0..n).step_by(SET) {
+                let len = SET.min(n - j0);
+                let mut cols = [&b[..0]; SET];
+                for (c, col) in cols.iter_mut().zip(b_cols.clone().skip(j0)) {
+                    *c = col;
+                }
+                kernel(a_col, &cols[..len], false, &mut r);
+                for (q, &v) in r[..len].iter().enumerate() {
+                    out[i + (j0 + q) * m] = alpha * v;
+                }
+            }
+        }
+        if let Some(sums) = sums {
+            for (s, col) in sums.iter_mut().zip(b_cols) {
+                kernel(col, &[], true, &mut r);
+                *s = r[0];
             }
         }
     } else {
+        // A column of `b` at a time, against the columns of `a` in sets; its sum in the last.
+        let with_sum = sums.is_some();
+        let mut sums = sums;
         for (j, b_col) in b_cols.enumerate() {
-            for (i, a_col) in a_cols.clone().enumerate() {
-                out[i + j * m] = alpha * dot(a_col, b_col);
+            for i0 in (0..m).step_by(SET) {
+                let len = SET.min(m - i0);
+                let last = i0 + len == m;
+                let mut cols = [&a[..0]; SET];
+                for (c, col) in cols.iter_mut().zip(a_cols.clone().skip(i0)) {
+                    *c = col;
+                }
+                kernel(b_col, &cols[..len], last && with_sum, &mut r);
+                for (q, &v) in r[..len].iter().enumerate() {
+                    out[i0 + q + j * m] = alpha * v;
+                }
+                if last && let Some(sums) = sums.as_deref_mut() {
+                    sums[j] = r[len];
+                }
             }
         }
     }
 }
 
-/// The fastest [`dot`] this machine runs: AVX registers where there are some (the compiler
+/// Columns per pass of [`dots`]: with their partial sums and the streamed column's, they fill
+/// the sixteen AVX registers.
+const SET: usize = 3;
+
+/// `out[q] = dot(s, set[q])` for each column of the set (at most [`SET`]), then, with `sum`,
+/// `out[set.len()]` = the sum of `s`.
+type DotSet = fn(&[f32], &[&[f32]], bool, &mut [f32; SET + 1]);
+
+/// The fastest [`dot_set`] this machine runs: AVX registers where there are some (the compiler
 /// does not vectorize the 32 independent sums well on its own), else the portable code. Both
 /// compute every lane with the same multiply and add, in the same order: the same bits.
-fn dot_kernel() -> fn(&[f32], &[f32]) -> f32 {
+fn dot_set_kernel() -> DotSet {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx") {
-        return avx::dot;
+        return avx::dot_set;
     }
-    dot
+    dot_set
+}
+
+/// Sends a run-time set size (0..=[`SET`]) and sum flag to `$f::<N, SUM>(…)`.
+macro_rules! with_set {
+    ($len:expr, $sum:expr, $f:ident($($arg:expr),*)) => {{
+        debug_assert!($len <= SET);
+        match ($len, $sum) {
+            (0, _) => $f::<0, true>($($arg),*),
+            (1, false) => $f::<1, false>($($arg),*),
+            (1, true) => $f::<1, true>($($arg),*),
+            (2, false) => $f::<2, false>($($arg),*),
+            (2, true) => $f::<2, true>($($arg),*),
+            (_, false) => $f::<3, false>($($arg),*),
+            (_, true) => $f::<3, true>($($arg),*),
+        }
+    }};
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -460,62 +541,92 @@ mod avx {
         _mm256_castps256_ps128, _mm256_extractf128_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_setzero_ps,
     };
 
-    use super::DOT_LANES;
+    use super::{DOT_LANES, SET, tail_dot};
 
-    /// [`super::dot`] in four AVX registers. Only handed out when AVX is present.
-    pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
-        // SAFETY: `dot_kernel` returns this function only after detecting AVX.
-        unsafe { dot_avx(a, b) }
+    /// [`super::dot_set`] in AVX registers. Only handed out when AVX is present.
+    pub(super) fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) {
+        let n = set.iter().fold(s.len(), |n, c| n.min(c.len()));
+        // SAFETY: `dot_set_kernel` returns this function only after detecting AVX; every
+        // column holds at least `n` entries.
+        unsafe { with_set!(set.len(), sum, dot_set_avx(&s[..n], set, out)) }
     }
 
     #[target_feature(enable = "avx")]
-    unsafe fn dot_avx(a: &[f32], b: &[f32]) -> f32 {
-        let n = a.len().min(b.len());
+    unsafe fn dot_set_avx<const N: usize, const SUM: bool>(
+        s: &[f32],
+        set: &[&[f32]],
+        out: &mut [f32; SET + 1],
+    ) {
+        let n = s.len();
         let chunks = n / DOT_LANES;
-        let mut acc: [__m256; 4] = [_mm256_setzero_ps(); 4];
+        let cols: [&[f32]; N] = std::array::from_fn(|q| &set[q][..n]);
+        let mut acc: [[__m256; 4]; N] = [[_mm256_setzero_ps(); 4]; N];
+        let mut total: [__m256; 4] = [_mm256_setzero_ps(); 4];
         for c in 0..chunks {
-            for (q, acc) in acc.iter_mut().enumerate() {
-                let at = c * DOT_LANES + q * 8;
-                // SAFETY: `at + 8 <= chunks · DOT_LANES <= n`, within both slices.
-                let (x, y) =
-                    unsafe { (_mm256_loadu_ps(a.as_ptr().add(at)), _mm256_loadu_ps(b.as_ptr().add(at))) };
-                *acc = _mm256_add_ps(*acc, _mm256_mul_ps(x, y));
+            for v in 0..4 {
+                let at = c * DOT_LANES + v * 8;
+                // SAFETY: `at + 8 <= chunks · DOT_LANES <= n`, within every column.
+                let x = unsafe { _mm256_loadu_ps(s.as_ptr().add(at)) };
+                for q in 0..N {
+                    let y = unsafe { _mm256_loadu_ps(cols[q].as_ptr().add(at)) };
+                    acc[q][v] = _mm256_add_ps(acc[q][v], _mm256_mul_ps(x, y));
+                }
+                if SUM {
+                    total[v] = _mm256_add_ps(total[v], x);
+                }
             }
         }
-        // `finish_dot`'s pairwise tree in registers: lanes l and l + 16, l and l + 8, then
-        // l + 4, l + 2 and l + 1 within the last eight.
+        let rest = chunks * DOT_LANES;
+        for q in 0..N {
+            out[q] = reduce(acc[q]) + tail_dot(&s[rest..], Some(&cols[q][rest..]));
+        }
+        if SUM {
+            out[N] = reduce(total) + tail_dot(&s[rest..], None);
+        }
+    }
+
+    /// `finish`'s pairwise tree in registers: lanes l and l + 16, l and l + 8, then l + 4,
+    /// l + 2 and l + 1 within the last eight.
+    #[target_feature(enable = "avx")]
+    fn reduce(acc: [__m256; 4]) -> f32 {
         let s8 = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
         let s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps::<1>(s8));
         let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
         let s1 = _mm_add_ss(s2, _mm_shuffle_ps::<1>(s2, s2));
-        let (ra, rb) = (&a[chunks * DOT_LANES..n], &b[chunks * DOT_LANES..n]);
-        let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-        _mm_cvtss_f32(s1) + tail
+        _mm_cvtss_f32(s1)
     }
 }
 
-/// Partial sums of [`dot`]: four AVX2 registers (two AVX-512 ones) of independent chains, so
-/// that the adds do not wait on each other's latency.
+/// Partial sums of a dot product: four AVX2 registers (two AVX-512 ones) of independent chains,
+/// so that the adds do not wait on each other's latency.
 const DOT_LANES: usize = 32;
 
-/// Dot product with 32 interleaved partial sums, added pairwise at the end, then the
-/// remainder in order: a fixed association, so every SIMD level gives the same bits.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; DOT_LANES];
-    let (ca, cb) = (a.chunks_exact(DOT_LANES), b.chunks_exact(DOT_LANES));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..DOT_LANES {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    finish_dot(acc, ra, rb)
+/// Dot products of `s` with each column of `set` (and the sum of `s`, with `sum`), each with
+/// 32 interleaved partial sums added pairwise at the end, then the remainder in order: a fixed
+/// association, so every SIMD level gives the same bits. A sum is the dot product with ones.
+fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) {
+    let n = set.iter().fold(s.len(), |n, c| n.min(c.len()));
+    with_set!(set.len(), sum, dot_set_n(&s[..n], set, out));
 }
 
-/// The end of [`dot`]: the partial sums added pairwise, then the remainder's products in order.
-#[inline(always)]
-fn finish_dot(mut acc: [f32; DOT_LANES], ra: &[f32], rb: &[f32]) -> f32 {
-    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+/// [`dot_set`] for `N` columns.
+fn dot_set_n<const N: usize, const SUM: bool>(s: &[f32], set: &[&[f32]], out: &mut [f32; SET + 1]) {
+    let n = s.len();
+    let rest = n / DOT_LANES * DOT_LANES;
+    for (q, o) in out.iter_mut().enumerate().take(N + usize::from(SUM)) {
+        let col = set.get(q).filter(|_| q < N).map(|c| &c[..n]);
+        let mut acc = [0.0f32; DOT_LANES];
+        for c in (0..rest).step_by(DOT_LANES) {
+            for l in 0..DOT_LANES {
+                acc[l] += col.map_or(s[c + l], |col| s[c + l] * col[c + l]);
+            }
+        }
+        *o = finish(acc) + tail_dot(&s[rest..], col.map(|c| &c[rest..]));
+    }
+}
+
+/// The partial sums of a dot product added pairwise: lanes l and l + 16, l and l + 8, and so on.
+fn finish(mut acc: [f32; DOT_LANES]) -> f32 {
     let mut width = DOT_LANES / 2;
     while width > 0 {
         for l in 0..width {
@@ -523,7 +634,26 @@ fn finish_dot(mut acc: [f32; DOT_LANES], ra: &[f32], rb: &[f32]) -> f32 {
         }
         width /= 2;
     }
-    acc[0] + tail
+    acc[0]
+}
+
+/// The remainder of a dot product past the last whole 32 lanes, in order (of the sum of `s`
+/// without a column).
+#[inline(always)]
+fn tail_dot(s: &[f32], col: Option<&[f32]>) -> f32 {
+    match col {
+        Some(col) => s.iter().zip(col).map(|(x, y)| x * y).sum(),
+        None => s.iter().sum(),
+    }
+}
+
+/// The sum of `x` in the lanes of a dot product (32 interleaved sums added pairwise, then the
+/// rest in order): the bits of the column sums that [`matmul_tn_sums`] computes beside a product.
+#[must_use]
+pub fn sum_lanes(x: &[f32]) -> f32 {
+    let mut r = [0.0f32; SET + 1];
+    dot_set_kernel()(x, &[], true, &mut r);
+    r[0]
 }
 
 /// `out = a · b`, written into `out` (resized, reusing its buffer).
@@ -573,6 +703,56 @@ pub fn matmul_bias(a: &Matrix, b: &Matrix, bias: &Matrix, out: &mut Matrix) -> R
 /// [`Error::ShapeMismatch`] when `a.nrows() != b.nrows()`.
 pub fn matmul_tn(a: &Matrix, b: &Matrix, out: &mut Matrix) -> Result<()> {
     gemm(1.0, a, Transpose::Yes, b, Transpose::No, 0.0, out)
+}
+
+/// `out = aᵀ · b` and `sums` = the column sums of `b` (resized to 1×n): a dense layer's weight
+/// and bias gradients from its input `a` and its output's gradient `b`. When `a` or `b` has at
+/// most 8 columns the sums are taken in the same pass over `b` as the product. The sums have
+/// the bits of [`sum_lanes`] either way.
+///
+/// # Shapes
+/// `a`: k×m, `b`: k×n, `out`: m×n, `sums`: 1×n.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] when `a.nrows() != b.nrows()`.
+///
+/// # Example
+/// ```
+/// use dendrite_tensor::{Matrix, matmul_tn_sums};
+/// # fn main() -> Result<(), dendrite_tensor::Error> {
+/// let x = Matrix::from_row_slice(3, 2, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// let d = Matrix::from_row_slice(3, 1, &[1.0, 0.0, -1.0]);
+/// let (mut dw, mut db) = (Matrix::zeros(0, 0), Matrix::zeros(0, 0));
+/// matmul_tn_sums(&x, &d, &mut dw, &mut db)?;
+/// assert_eq!(dw, x.transpose() * &d);
+/// assert_eq!(db.as_slice(), &[0.0]);
+/// # Ok(())
+/// # }
+/// ```
+pub fn matmul_tn_sums(a: &Matrix, b: &Matrix, out: &mut Matrix, sums: &mut Matrix) -> Result<()> {
+    let (k, m, n) = (a.nrows(), a.ncols(), b.ncols());
+    if b.nrows() != k {
+        return Err(Error::ShapeMismatch {
+            op: "gemm",
+            expected: format!("right operand with {k} rows"),
+            got: Shape::of(b).to_string(),
+        });
+    }
+    resize(sums, 1, n);
+    if k > 0 && m > 0 && n > 0 && (m <= 8 || n <= 8) {
+        resize(out, m, n);
+        dots(a.as_slice(), b.as_slice(), k, m, n, 1.0, out.as_mut_slice(), Some(sums.as_mut_slice()));
+        return Ok(());
+    }
+    matmul_tn(a, b, out)?;
+    if k == 0 {
+        sums.fill(0.0);
+    } else {
+        for (s, col) in sums.iter_mut().zip(b.as_slice().chunks_exact(k)) {
+            *s = sum_lanes(col);
+        }
+    }
+    Ok(())
 }
 
 /// `out = a · bᵀ`, without forming the transpose.
@@ -746,13 +926,54 @@ mod tests {
     }
 
     #[test]
-    fn the_avx_dot_gives_the_portable_bits() {
-        let dot_here = dot_kernel();
+    fn the_avx_dots_give_the_portable_bits() {
+        let here = dot_set_kernel();
         for len in [0usize, 1, 7, 31, 32, 33, 100, 256, 1000] {
-            let a: Vec<f32> = (0..len).map(|i| ((i * 7) as f32 * 0.37).sin()).collect();
-            let b: Vec<f32> = (0..len).map(|i| ((i * 3) as f32 * 0.11).cos()).collect();
-            assert_eq!(dot_here(&a, &b).to_bits(), dot(&a, &b).to_bits(), "length {len}");
+            let col = |salt: f32| -> Vec<f32> { (0..len).map(|i| (i as f32 * 0.37 + salt).sin()).collect() };
+            let (s, c) = (col(0.0), [col(1.0), col(2.0), col(3.0)]);
+            for n in 0..=SET {
+                let set: Vec<&[f32]> = c[..n].iter().map(Vec::as_slice).collect();
+                for sum in [false, true] {
+                    let (mut fast, mut portable) = ([0.0f32; SET + 1], [0.0f32; SET + 1]);
+                    here(&s, &set, sum, &mut fast);
+                    dot_set(&s, &set, sum, &mut portable);
+                    let used = n + usize::from(sum || n == 0);
+                    let bits = |r: &[f32]| r[..used].iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&fast), bits(&portable), "length {len}, {n} columns, sum {sum}");
+                }
+            }
         }
+    }
+
+    #[test]
+    fn product_with_sums_is_the_product_and_the_lane_sums() -> Result<()> {
+        // Narrow input (the sums in the product's pass), narrow gradient, and neither.
+        for &(k, m, n) in &[(300, 2, 64), (250, 64, 3), (77, 5, 6), (40, 12, 10), (0, 3, 4)] {
+            let (a, b) = (sample(k, m, 0.1), sample(k, n, 0.2));
+            let (mut out, mut sums) = (Matrix::zeros(0, 0), Matrix::zeros(0, 0));
+            matmul_tn_sums(&a, &b, &mut out, &mut sums)?;
+            let mut expected = Matrix::zeros(0, 0);
+            matmul_tn(&a, &b, &mut expected)?;
+            let bits = |m: &Matrix| m.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&out), bits(&expected), "{k}x{m}x{n}");
+            assert_eq!(sums.shape(), (1, n));
+            for j in 0..n {
+                let col: Vec<f32> = b.column(j).iter().copied().collect();
+                assert_eq!(sums[j].to_bits(), sum_lanes(&col).to_bits(), "{k}x{m}x{n} column {j}");
+                let exact: f64 = col.iter().map(|&v| f64::from(v)).sum();
+                assert!((f64::from(sums[j]) - exact).abs() < 1e-4, "{k}x{m}x{n} column {j}");
+            }
+        }
+        assert!(
+            matmul_tn_sums(
+                &sample(3, 2, 0.0),
+                &sample(4, 2, 0.0),
+                &mut Matrix::zeros(0, 0),
+                &mut Matrix::zeros(0, 0)
+            )
+            .is_err()
+        );
+        Ok(())
     }
 
     /// Whether [`skinny`] takes the product (the general kernel sums in another order).

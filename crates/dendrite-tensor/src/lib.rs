@@ -27,12 +27,12 @@ mod rowwise;
 pub mod testing;
 
 pub use error::{Error, Result};
-pub use gemm::{Transpose, gemm, matmul, matmul_bias, matmul_nt, matmul_tn};
+pub use gemm::{Transpose, gemm, matmul, matmul_bias, matmul_nt, matmul_tn, matmul_tn_sums, sum_lanes};
 pub use init::{Init, RandomSource};
 pub use matrix::{Matrix, Shape, expect_cols, expect_same_shape, from_rows, resize, transpose_into};
 pub use param::{Param, ParamId, Parameterized, Regularizer};
 pub use rng::{Rng, splitmix64_at};
 pub use rowwise::{
     add_row_broadcast, argmax_row_chunks, argmax_rows, argmax_rows_into, softmax_rows, softmax_rows_backward,
-    sum_columns, sum_slice,
+    sum_columns,
 };

@@ -3,7 +3,7 @@
 //! Rows are samples. The matrix is column-major, so per-column work (a bias, a column sum) runs
 //! over contiguous memory without an index modulo, and per-row work walks with a stride.
 
-use crate::{Error, Matrix, Result, Shape, resize};
+use crate::{Error, Matrix, Result, Shape, resize, sum_lanes};
 
 /// Row-wise softmax: `out[i, ·] = exp(x[i, ·] − max x[i, ·]) / Σ exp(…)`.
 ///
@@ -168,32 +168,19 @@ pub fn add_row_broadcast(m: &mut Matrix, row: &Matrix) -> Result<()> {
     Ok(())
 }
 
-/// Sums each column of `m` into the row vector `out` (resized to 1×cols).
-///
-/// Eight partial sums per column keep the loop vectorized and the rounding error small.
+/// Sums each column of `m` into the row vector `out` (resized to 1×cols), each with
+/// [`sum_lanes`]: 32 interleaved partial sums keep the loop vectorized and the rounding error
+/// small.
 pub fn sum_columns(m: &Matrix, out: &mut Matrix) {
     let (rows, cols) = m.shape();
     resize(out, 1, cols);
-    let x = m.as_slice();
-    for (j, o) in out.iter_mut().enumerate() {
-        *o = sum_slice(&x[j * rows..(j + 1) * rows]);
+    if rows == 0 {
+        out.fill(0.0);
+        return;
     }
-}
-
-/// Sum of a slice with eight interleaved accumulators (the same bits at every SIMD level).
-#[must_use]
-#[multiversion::multiversion(targets = "simd")]
-pub fn sum_slice(x: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let mut chunks = x.chunks_exact(8);
-    for c in &mut chunks {
-        for (a, &v) in acc.iter_mut().zip(c) {
-            *a += v;
-        }
+    for (o, col) in out.iter_mut().zip(m.as_slice().chunks_exact(rows)) {
+        *o = sum_lanes(col);
     }
-    let tail: f32 = chunks.remainder().iter().sum();
-    let pairs = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
-    (pairs[0] + pairs[2]) + (pairs[1] + pairs[3]) + tail
 }
 
 #[cfg(test)]
@@ -230,10 +217,10 @@ mod tests {
     }
 
     #[test]
-    fn sum_slice_matches_naive_sum() {
+    fn sum_lanes_matches_naive_sum() {
         let x: Vec<f32> = (0..1003).map(|i| (i as f32 * 0.1).sin()).collect();
         let naive: f64 = x.iter().map(|&v| f64::from(v)).sum();
-        assert!((f64::from(sum_slice(&x)) - naive).abs() < 1e-3);
+        assert!((f64::from(sum_lanes(&x)) - naive).abs() < 1e-3);
     }
 
     #[test]
