@@ -19,14 +19,19 @@ use crate::{Error, Matrix, Result, Shape, resize, sum_lanes};
 /// assert!((p.sum() - 1.0).abs() < 1e-6);
 /// ```
 pub fn softmax_rows(input: &Matrix, out: &mut Matrix) {
+    let (rows, cols) = input.shape();
+    resize(out, rows, cols);
+    softmax_into(input.as_slice(), rows, cols, out.as_mut_slice());
+}
+
+/// [`softmax_rows`] on column-major slices, compiled for each SIMD level ([`crate::exp`] is
+/// plain arithmetic, so the exponentials vectorize too).
+#[multiversion::multiversion(targets = "simd")]
+fn softmax_into(x: &[f32], rows: usize, cols: usize, y: &mut [f32]) {
     // Rows in chunks of 64, each step running down a column (contiguous in this layout)
     // for the 64 rows at once: the same operations in the same order per row as a row-by-row
     // loop, without its strided walk.
     const CHUNK: usize = 64;
-    let (rows, cols) = input.shape();
-    resize(out, rows, cols);
-    let x = input.as_slice();
-    let y = out.as_mut_slice();
     for r0 in (0..rows).step_by(CHUNK) {
         let len = CHUNK.min(rows - r0);
         let col = |j: usize| j * rows + r0..j * rows + r0 + len;
@@ -40,7 +45,7 @@ pub fn softmax_rows(input: &Matrix, out: &mut Matrix) {
         for j in 0..cols {
             let (xc, yc) = (&x[col(j)], &mut y[col(j)]);
             for (((o, &v), &m), s) in yc.iter_mut().zip(xc).zip(&max).zip(sum.iter_mut()) {
-                let e = (v - m).exp();
+                let e = crate::exp(v - m);
                 *o = e;
                 *s += e;
             }
@@ -99,26 +104,37 @@ pub fn argmax_rows_into(m: &Matrix, out: &mut Vec<usize>) {
 /// assert_eq!(seen, vec![(0, 1), (0, 0)]);
 /// ```
 pub fn argmax_row_chunks(m: &Matrix, mut f: impl FnMut(usize, &[u32])) {
-    const CHUNK: usize = 64;
     let (rows, cols) = m.shape();
     if cols == 0 {
         return;
     }
-    let x = m.as_slice();
-    for r0 in (0..rows).step_by(CHUNK) {
-        let len = CHUNK.min(rows - r0);
-        let mut best = [0.0f32; CHUNK];
-        let mut index = [0u32; CHUNK];
-        best[..len].copy_from_slice(&x[r0..r0 + len]);
-        for j in 1..cols {
-            let column = &x[j * rows + r0..j * rows + r0 + len];
-            for ((b, i), &v) in best.iter_mut().zip(index.iter_mut()).zip(column) {
-                let take = v > *b;
-                *b = if take { v } else { *b };
-                *i = if take { j as u32 } else { *i };
-            }
-        }
+    let mut index = [0u32; ARGMAX_CHUNK];
+    for r0 in (0..rows).step_by(ARGMAX_CHUNK) {
+        let len = ARGMAX_CHUNK.min(rows - r0);
+        argmax_chunk(m.as_slice(), rows, cols, r0, &mut index[..len]);
         f(r0, &index[..len]);
+    }
+}
+
+/// Rows per step of [`argmax_row_chunks`].
+const ARGMAX_CHUNK: usize = 64;
+
+/// The arg-max of rows `r0..r0 + index.len()` of a column-major `rows × cols` matrix (`cols`
+/// at least 1), compiled for each SIMD level.
+#[multiversion::multiversion(targets = "simd")]
+fn argmax_chunk(x: &[f32], rows: usize, cols: usize, r0: usize, index: &mut [u32]) {
+    let len = index.len();
+    let mut best = [0.0f32; ARGMAX_CHUNK];
+    let best = &mut best[..len];
+    best.copy_from_slice(&x[r0..r0 + len]);
+    index.fill(0);
+    for j in 1..cols {
+        let column = &x[j * rows + r0..j * rows + r0 + len];
+        for ((b, i), &v) in best.iter_mut().zip(index.iter_mut()).zip(column) {
+            let take = v > *b;
+            *b = if take { v } else { *b };
+            *i = if take { j as u32 } else { *i };
+        }
     }
 }
 
