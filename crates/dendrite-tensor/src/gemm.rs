@@ -444,49 +444,61 @@ fn dots(
     out: &mut [f32],
     sums: Option<&mut [f32]>,
 ) {
+    #[cfg(target_arch = "x86_64")]
+    let Some(sums) = avx::dots(a, b, k, m, n, alpha, out, sums) else {
+        return;
+    };
+    dots_with::<Portable>(a, b, k, m, n, alpha, out, sums);
+}
+
+/// The loops of [`dots`] around a kernel of dot products (inlined into a caller compiled for
+/// the kernel's SIMD level, so that no call is left per column).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn dots_with<K: DotSet>(
+    a: &[f32],
+    b: &[f32],
+    k: usize,
+    m: usize,
+    n: usize,
+    alpha: f32,
+    out: &mut [f32],
+    sums: Option<&mut [f32]>,
+) {
     if k == 0 {
         if let Some(sums) = sums {
             sums.fill(0.0);
         }
         return;
     }
-    let (a_cols, b_cols) = (a.chunks_exact(k), b.chunks_exact(k));
-    let kernel = dot_set_kernel();
     let mut r = [0.0f32; SET + 1];
     if n <= m {
         // A column of `a` at a time, against the columns of `b` in sets.
-        for (i, a_col) in a_cols.enumerate() {
+        for (i, a_col) in a.chunks_exact(k).enumerate() {
             for j0 in (0..n).step_by(SET) {
                 let len = SET.min(n - j0);
-                let mut cols = [&b[..0]; SET];
-                for (c, col) in cols.iter_mut().zip(b_cols.clone().skip(j0)) {
-                    *c = col;
-                }
-                kernel(a_col, &cols[..len], false, &mut r);
+                let set: [&[f32]; SET] = std::array::from_fn(|q| &b[(j0 + q.min(len - 1)) * k..][..k]);
+                K::dot_set(a_col, &set[..len], false, &mut r);
                 for (q, &v) in r[..len].iter().enumerate() {
                     out[i + (j0 + q) * m] = alpha * v;
                 }
             }
         }
         if let Some(sums) = sums {
-            for (s, col) in sums.iter_mut().zip(b_cols) {
-                kernel(col, &[], true, &mut r);
+            for (s, col) in sums.iter_mut().zip(b.chunks_exact(k)) {
+                K::dot_set(col, &[], true, &mut r);
                 *s = r[0];
             }
         }
     } else {
-        // A column of `b` at a time, against the columns of `a` in sets; its sum in the last.
-        let with_sum = sums.is_some();
+        // A column of `b` at a time, against the columns of `a` in sets; its sum with the last.
         let mut sums = sums;
-        for (j, b_col) in b_cols.enumerate() {
+        for (j, b_col) in b.chunks_exact(k).enumerate() {
             for i0 in (0..m).step_by(SET) {
                 let len = SET.min(m - i0);
                 let last = i0 + len == m;
-                let mut cols = [&a[..0]; SET];
-                for (c, col) in cols.iter_mut().zip(a_cols.clone().skip(i0)) {
-                    *c = col;
-                }
-                kernel(b_col, &cols[..len], last && with_sum, &mut r);
+                let set: [&[f32]; SET] = std::array::from_fn(|q| &a[(i0 + q.min(len - 1)) * k..][..k]);
+                K::dot_set(b_col, &set[..len], last && sums.is_some(), &mut r);
                 for (q, &v) in r[..len].iter().enumerate() {
                     out[i0 + q + j * m] = alpha * v;
                 }
@@ -502,19 +514,12 @@ fn dots(
 /// the sixteen AVX registers.
 const SET: usize = 3;
 
-/// `out[q] = dot(s, set[q])` for each column of the set (at most [`SET`]), then, with `sum`,
-/// `out[set.len()]` = the sum of `s`.
-type DotSet = fn(&[f32], &[&[f32]], bool, &mut [f32; SET + 1]);
-
-/// The fastest [`dot_set`] this machine runs: AVX registers where there are some (the compiler
-/// does not vectorize the 32 independent sums well on its own), else the portable code. Both
-/// compute every lane with the same multiply and add, in the same order: the same bits.
-fn dot_set_kernel() -> DotSet {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
-        return avx::dot_set;
-    }
-    dot_set
+/// A kernel of dot products at one SIMD level: `out[q] = dot(s, set[q])` for each column of the
+/// set (at most [`SET`], all as long as `s`), then, with `sum`, `out[set.len()]` = the sum of
+/// `s`. Every level computes each lane with the same multiply and add in the same order: the
+/// same bits.
+trait DotSet {
+    fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]);
 }
 
 /// Sends a run-time set size (0..=[`SET`]) and sum flag to `$f::<N, SUM>(…)`.
@@ -533,83 +538,18 @@ macro_rules! with_set {
     }};
 }
 
-#[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
-mod avx {
-    use std::arch::x86_64::{
-        __m256, _mm_add_ps, _mm_add_ss, _mm_cvtss_f32, _mm_movehl_ps, _mm_shuffle_ps, _mm256_add_ps,
-        _mm256_castps256_ps128, _mm256_extractf128_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_setzero_ps,
-    };
+/// The portable kernel: 32 partial sums per dot product in plain arrays.
+struct Portable;
 
-    use super::{DOT_LANES, SET, tail_dot};
-
-    /// [`super::dot_set`] in AVX registers. Only handed out when AVX is present.
-    pub(super) fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) {
-        let n = set.iter().fold(s.len(), |n, c| n.min(c.len()));
-        // SAFETY: `dot_set_kernel` returns this function only after detecting AVX; every
-        // column holds at least `n` entries.
-        unsafe { with_set!(set.len(), sum, dot_set_avx(&s[..n], set, out)) }
-    }
-
-    #[target_feature(enable = "avx")]
-    unsafe fn dot_set_avx<const N: usize, const SUM: bool>(
-        s: &[f32],
-        set: &[&[f32]],
-        out: &mut [f32; SET + 1],
-    ) {
-        let n = s.len();
-        let chunks = n / DOT_LANES;
-        let cols: [&[f32]; N] = std::array::from_fn(|q| &set[q][..n]);
-        let mut acc: [[__m256; 4]; N] = [[_mm256_setzero_ps(); 4]; N];
-        let mut total: [__m256; 4] = [_mm256_setzero_ps(); 4];
-        for c in 0..chunks {
-            for v in 0..4 {
-                let at = c * DOT_LANES + v * 8;
-                // SAFETY: `at + 8 <= chunks · DOT_LANES <= n`, within every column.
-                let x = unsafe { _mm256_loadu_ps(s.as_ptr().add(at)) };
-                for q in 0..N {
-                    let y = unsafe { _mm256_loadu_ps(cols[q].as_ptr().add(at)) };
-                    acc[q][v] = _mm256_add_ps(acc[q][v], _mm256_mul_ps(x, y));
-                }
-                if SUM {
-                    total[v] = _mm256_add_ps(total[v], x);
-                }
-            }
-        }
-        let rest = chunks * DOT_LANES;
-        for q in 0..N {
-            out[q] = reduce(acc[q]) + tail_dot(&s[rest..], Some(&cols[q][rest..]));
-        }
-        if SUM {
-            out[N] = reduce(total) + tail_dot(&s[rest..], None);
-        }
-    }
-
-    /// `finish`'s pairwise tree in registers: lanes l and l + 16, l and l + 8, then l + 4,
-    /// l + 2 and l + 1 within the last eight.
-    #[target_feature(enable = "avx")]
-    fn reduce(acc: [__m256; 4]) -> f32 {
-        let s8 = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
-        let s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps::<1>(s8));
-        let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-        let s1 = _mm_add_ss(s2, _mm_shuffle_ps::<1>(s2, s2));
-        _mm_cvtss_f32(s1)
+impl DotSet for Portable {
+    #[inline(always)]
+    fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) {
+        with_set!(set.len(), sum, dot_set_n(s, set, out));
     }
 }
 
-/// Partial sums of a dot product: four AVX2 registers (two AVX-512 ones) of independent chains,
-/// so that the adds do not wait on each other's latency.
-const DOT_LANES: usize = 32;
-
-/// Dot products of `s` with each column of `set` (and the sum of `s`, with `sum`), each with
-/// 32 interleaved partial sums added pairwise at the end, then the remainder in order: a fixed
-/// association, so every SIMD level gives the same bits. A sum is the dot product with ones.
-fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) {
-    let n = set.iter().fold(s.len(), |n, c| n.min(c.len()));
-    with_set!(set.len(), sum, dot_set_n(&s[..n], set, out));
-}
-
-/// [`dot_set`] for `N` columns.
+/// [`Portable`] for `N` columns.
+#[inline(always)]
 fn dot_set_n<const N: usize, const SUM: bool>(s: &[f32], set: &[&[f32]], out: &mut [f32; SET + 1]) {
     let n = s.len();
     let rest = n / DOT_LANES * DOT_LANES;
@@ -625,7 +565,134 @@ fn dot_set_n<const N: usize, const SUM: bool>(s: &[f32], set: &[&[f32]], out: &m
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx {
+    use std::arch::x86_64::{
+        __m256, _mm_add_ps, _mm_add_ss, _mm_cvtss_f32, _mm_movehl_ps, _mm_shuffle_ps, _mm256_add_ps,
+        _mm256_castps256_ps128, _mm256_extractf128_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_setzero_ps,
+    };
+
+    use super::{DOT_LANES, DotSet, SET, dots_with, tail_dot};
+
+    /// [`super::dots`] in AVX registers when the machine has them; otherwise hands `sums`
+    /// back (`Some`) for the portable code.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn dots<'s>(
+        a: &[f32],
+        b: &[f32],
+        k: usize,
+        m: usize,
+        n: usize,
+        alpha: f32,
+        out: &mut [f32],
+        sums: Option<&'s mut [f32]>,
+    ) -> Option<Option<&'s mut [f32]>> {
+        if !std::arch::is_x86_feature_detected!("avx") {
+            return Some(sums);
+        }
+        // SAFETY: AVX is present.
+        unsafe { dots_avx(a, b, k, m, n, alpha, out, sums) };
+        None
+    }
+
+    /// [`super::dots`] compiled for AVX, with the kernel inlined into its loops.
+    #[target_feature(enable = "avx")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn dots_avx(
+        a: &[f32],
+        b: &[f32],
+        k: usize,
+        m: usize,
+        n: usize,
+        alpha: f32,
+        out: &mut [f32],
+        sums: Option<&mut [f32]>,
+    ) {
+        dots_with::<Avx>(a, b, k, m, n, alpha, out, sums);
+    }
+
+    /// One call of the kernel in AVX registers (for single sums and the tests), if the machine
+    /// has them: whether it ran.
+    pub(super) fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) -> bool {
+        if !std::arch::is_x86_feature_detected!("avx") {
+            return false;
+        }
+        // SAFETY: AVX is present.
+        unsafe { dot_set_avx(s, set, sum, out) };
+        true
+    }
+
+    #[target_feature(enable = "avx")]
+    unsafe fn dot_set_avx(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) {
+        Avx::dot_set(s, set, sum, out);
+    }
+
+    /// The kernel in AVX registers: only inlined into functions compiled for AVX.
+    struct Avx;
+
+    impl DotSet for Avx {
+        #[inline(always)]
+        fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) {
+            with_set!(set.len(), sum, dot_set_n(s, set, out));
+        }
+    }
+
+    #[inline(always)]
+    fn dot_set_n<const N: usize, const SUM: bool>(s: &[f32], set: &[&[f32]], out: &mut [f32; SET + 1]) {
+        let n = s.len();
+        let chunks = n / DOT_LANES;
+        let cols: [&[f32]; N] = std::array::from_fn(|q| &set[q][..n]);
+        // SAFETY (all intrinsics below): only reached from functions compiled for AVX; every
+        // load reads 8 entries at `at + 8 <= chunks · DOT_LANES <= n`, within every column.
+        let zero = unsafe { _mm256_setzero_ps() };
+        let mut acc: [[__m256; 4]; N] = [[zero; 4]; N];
+        let mut total: [__m256; 4] = [zero; 4];
+        for c in 0..chunks {
+            for v in 0..4 {
+                let at = c * DOT_LANES + v * 8;
+                unsafe {
+                    let x = _mm256_loadu_ps(s.as_ptr().add(at));
+                    for q in 0..N {
+                        let y = _mm256_loadu_ps(cols[q].as_ptr().add(at));
+                        acc[q][v] = _mm256_add_ps(acc[q][v], _mm256_mul_ps(x, y));
+                    }
+                    if SUM {
+                        total[v] = _mm256_add_ps(total[v], x);
+                    }
+                }
+            }
+        }
+        let rest = chunks * DOT_LANES;
+        for q in 0..N {
+            out[q] = reduce(acc[q]) + tail_dot(&s[rest..], Some(&cols[q][rest..]));
+        }
+        if SUM {
+            out[N] = reduce(total) + tail_dot(&s[rest..], None);
+        }
+    }
+
+    /// `finish`'s pairwise tree in registers: lanes l and l + 16, l and l + 8, then l + 4,
+    /// l + 2 and l + 1 within the last eight.
+    #[inline(always)]
+    fn reduce(acc: [__m256; 4]) -> f32 {
+        // SAFETY: only reached from functions compiled for AVX.
+        unsafe {
+            let s8 = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
+            let s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps::<1>(s8));
+            let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+            let s1 = _mm_add_ss(s2, _mm_shuffle_ps::<1>(s2, s2));
+            _mm_cvtss_f32(s1)
+        }
+    }
+}
+
+/// Partial sums of a dot product: four AVX2 registers (two AVX-512 ones) of independent chains,
+/// so that the adds do not wait on each other's latency.
+const DOT_LANES: usize = 32;
+
 /// The partial sums of a dot product added pairwise: lanes l and l + 16, l and l + 8, and so on.
+#[inline(always)]
 fn finish(mut acc: [f32; DOT_LANES]) -> f32 {
     let mut width = DOT_LANES / 2;
     while width > 0 {
@@ -641,10 +708,29 @@ fn finish(mut acc: [f32; DOT_LANES]) -> f32 {
 /// without a column).
 #[inline(always)]
 fn tail_dot(s: &[f32], col: Option<&[f32]>) -> f32 {
+    let mut acc = 0.0f32;
     match col {
-        Some(col) => s.iter().zip(col).map(|(x, y)| x * y).sum(),
-        None => s.iter().sum(),
+        Some(col) => {
+            for (x, y) in s.iter().zip(col) {
+                acc += x * y;
+            }
+        }
+        None => {
+            for x in s {
+                acc += x;
+            }
+        }
     }
+    acc
+}
+
+/// One call of the fastest dot-product kernel this machine runs.
+fn dot_set_here(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) {
+    #[cfg(target_arch = "x86_64")]
+    if avx::dot_set(s, set, sum, out) {
+        return;
+    }
+    Portable::dot_set(s, set, sum, out);
 }
 
 /// The sum of `x` in the lanes of a dot product (32 interleaved sums added pairwise, then the
@@ -652,7 +738,7 @@ fn tail_dot(s: &[f32], col: Option<&[f32]>) -> f32 {
 #[must_use]
 pub fn sum_lanes(x: &[f32]) -> f32 {
     let mut r = [0.0f32; SET + 1];
-    dot_set_kernel()(x, &[], true, &mut r);
+    dot_set_here(x, &[], true, &mut r);
     r[0]
 }
 
@@ -927,7 +1013,7 @@ mod tests {
 
     #[test]
     fn the_avx_dots_give_the_portable_bits() {
-        let here = dot_set_kernel();
+        let here = dot_set_here;
         for len in [0usize, 1, 7, 31, 32, 33, 100, 256, 1000] {
             let col = |salt: f32| -> Vec<f32> { (0..len).map(|i| (i as f32 * 0.37 + salt).sin()).collect() };
             let (s, c) = (col(0.0), [col(1.0), col(2.0), col(3.0)]);
@@ -936,7 +1022,7 @@ mod tests {
                 for sum in [false, true] {
                     let (mut fast, mut portable) = ([0.0f32; SET + 1], [0.0f32; SET + 1]);
                     here(&s, &set, sum, &mut fast);
-                    dot_set(&s, &set, sum, &mut portable);
+                    Portable::dot_set(&s, &set, sum, &mut portable);
                     let used = n + usize::from(sum || n == 0);
                     let bits = |r: &[f32]| r[..used].iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                     assert_eq!(bits(&fast), bits(&portable), "length {len}, {n} columns, sum {sum}");
