@@ -36,7 +36,9 @@ pub struct Dropout {
     keep_below: u32,
     scale: f32,
     rng: Rng,
-    mask: Matrix,
+    /// The key of the last training pass's mask: backward draws the same lanes again rather
+    /// than keep a mask as large as the batch.
+    key: u64,
     output: Matrix,
     dinputs: Matrix,
     last_mode: Option<Mode>,
@@ -68,7 +70,7 @@ impl Dropout {
             keep_below: (keep * 65536.0).round() as u32,
             scale: (1.0 / keep) as f32,
             rng,
-            mask: Matrix::zeros(0, 0),
+            key: 0,
             output: Matrix::zeros(0, 0),
             dinputs: Matrix::zeros(0, 0),
             last_mode: None,
@@ -92,34 +94,31 @@ impl Dropout {
         self.rng = rng;
     }
 
-    /// The last training mask: 0 for dropped entries, `1 / (1 − rate)` for kept ones.
+    /// The mask of the last pass if it was a training pass (0 for dropped entries,
+    /// `1 / (1 − rate)` for kept ones), else an empty matrix. Drawn again from the pass's key:
+    /// the layer keeps no mask.
     #[must_use]
-    pub fn mask(&self) -> &Matrix {
-        &self.mask
+    pub fn mask(&self) -> Matrix {
+        let mut mask = Matrix::zeros(0, 0);
+        if self.last_mode == Some(Mode::Train) {
+            let ones = Matrix::from_element(self.output.nrows(), self.output.ncols(), 1.0);
+            self.apply_mask(&ones, &mut mask);
+        }
+        mask
     }
 
-    /// Draws a new mask of `input`'s shape and writes `input ∘ mask` in the same pass.
+    /// `out = x ∘ mask` for the mask of the last training pass (`out` resized to `x`'s shape).
     ///
-    /// One 64-bit key from the layer's generator per pass; element `e` (column-major) then
-    /// keeps or drops by 16 bits of `splitmix64_at(key, e / 4)`, a pure function of `e` (see
-    /// `mask_bits`), so the whole mask is drawn in SIMD lanes with no serial chain.
-    fn masked_forward(&mut self, input: &Matrix) {
-        let (rows, cols) = input.shape();
-        resize(&mut self.mask, rows, cols);
-        resize(&mut self.output, rows, cols);
-        let key = self.rng.next_u64();
-        drop_into(
-            input.as_slice(),
-            self.mask.as_mut_slice(),
-            self.output.as_mut_slice(),
-            key,
-            self.keep_below as i32,
-            self.scale,
-        );
+    /// Element `e` (column-major) keeps or drops by 16 bits of `splitmix64_at(key, e / 4)`, a
+    /// pure function of `e` (see `mask_bits`), so the whole mask is drawn in SIMD lanes with no
+    /// serial chain, as often as it is needed.
+    fn apply_mask(&self, x: &Matrix, out: &mut Matrix) {
+        resize(out, x.nrows(), x.ncols());
+        mask_into(x.as_slice(), out.as_mut_slice(), self.key, self.keep_below as i32, self.scale);
     }
 }
 
-/// Elements per block of [`drop_into`]: 16 draws of 64 bits, four 16-bit lanes each.
+/// Elements per block of [`mask_into`]: 16 draws of 64 bits, four 16-bit lanes each.
 const BLOCK: usize = 64;
 
 /// The 16 random bits that decide element `e` of a mask drawn with `key`: lane `e % 4` (from
@@ -129,13 +128,11 @@ fn mask_bits(key: u64, e: usize) -> u16 {
     (splitmix64_at(key, (e / 4) as u64) >> (16 * (e % 4))) as u16
 }
 
-/// `mask[e] = scale` if `mask_bits(key, e) < keep_below`, else 0; `out = x ∘ mask`.
+/// `out[e] = x[e] · scale` if `mask_bits(key, e) < keep_below`, else `x[e] · 0`.
 #[multiversion::multiversion(targets = "simd")]
-fn drop_into(x: &[f32], mask: &mut [f32], out: &mut [f32], key: u64, keep_below: i32, scale: f32) {
+fn mask_into(x: &[f32], out: &mut [f32], key: u64, keep_below: i32, scale: f32) {
     let mut lanes = [0u16; BLOCK];
-    for (b, ((x, mask), out)) in
-        x.chunks(BLOCK).zip(mask.chunks_mut(BLOCK)).zip(out.chunks_mut(BLOCK)).enumerate()
-    {
+    for (b, (x, out)) in x.chunks(BLOCK).zip(out.chunks_mut(BLOCK)).enumerate() {
         // A block's draws are independent of each other: they fill SIMD registers.
         let mut draws = [0u64; BLOCK / 4];
         for (i, d) in draws.iter_mut().enumerate() {
@@ -146,11 +143,9 @@ fn drop_into(x: &[f32], mask: &mut [f32], out: &mut [f32], key: u64, keep_below:
         }
         // Branch-free: the sign bit of `lane − keep_below` is 1 exactly when the element is
         // kept (a branch on a random bit would mispredict every other time).
-        for (((m, o), &x), &l) in mask.iter_mut().zip(out.iter_mut()).zip(x).zip(&lanes) {
+        for ((o, &x), &l) in out.iter_mut().zip(x).zip(&lanes) {
             let kept = ((i32::from(l) - keep_below) >> 31) & 1;
-            let v = kept as f32 * scale;
-            *m = v;
-            *o = x * v;
+            *o = x * (kept as f32 * scale);
         }
     }
 }
@@ -176,7 +171,13 @@ impl Layer for Dropout {
 
     fn forward(&mut self, input: &Matrix, mode: Mode) -> Result<&Matrix> {
         match mode {
-            Mode::Train => self.masked_forward(input),
+            Mode::Train => {
+                // One 64-bit key from the layer's generator per pass.
+                self.key = self.rng.next_u64();
+                let mut output = std::mem::take(&mut self.output);
+                self.apply_mask(input, &mut output);
+                self.output = output;
+            }
             Mode::Infer => {
                 resize(&mut self.output, input.nrows(), input.ncols());
                 self.output.copy_from(input);
@@ -190,13 +191,9 @@ impl Layer for Dropout {
         check_backward(|| self.describe(), self.last_mode.is_some(), &self.output, dvalues)?;
         resize(&mut self.dinputs, dvalues.nrows(), dvalues.ncols());
         if self.last_mode == Some(Mode::Train) {
-            let mul = |d: f32, m: f32| d * m;
-            crate::pointwise::zip_map_into(
-                self.dinputs.as_mut_slice(),
-                dvalues.as_slice(),
-                self.mask.as_slice(),
-                mul,
-            );
+            let mut dinputs = std::mem::take(&mut self.dinputs);
+            self.apply_mask(dvalues, &mut dinputs);
+            self.dinputs = dinputs;
         } else {
             self.dinputs.copy_from(dvalues);
         }
