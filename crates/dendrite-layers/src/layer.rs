@@ -101,6 +101,37 @@ pub trait Layer: Parameterized + Send + std::fmt::Debug {
         self.backward(dvalues).map(|_| ())
     }
 
+    /// [`Layer::forward`] for a caller that keeps `input` unchanged and hands it back to
+    /// [`Layer::backward_with_input`] or [`Layer::backward_params_with_input`]: a layer whose
+    /// backward pass needs its input (Dense) then keeps no copy of it. A model trains this way.
+    /// The default is [`Layer::forward`].
+    ///
+    /// # Errors
+    /// As [`Layer::forward`].
+    fn forward_input_kept(&mut self, input: &Matrix, mode: Mode) -> Result<&Matrix> {
+        self.forward(input, mode)
+    }
+
+    /// [`Layer::backward`] with the input of the last forward pass, which the caller kept (see
+    /// [`Layer::forward_input_kept`]). The default ignores it and calls [`Layer::backward`].
+    ///
+    /// # Errors
+    /// As [`Layer::backward`]; [`Error::ShapeMismatch`] when `input` cannot be the last input.
+    fn backward_with_input(&mut self, input: &Matrix, dvalues: &Matrix) -> Result<&Matrix> {
+        let _ = input;
+        self.backward(dvalues)
+    }
+
+    /// [`Layer::backward_params`] with the input of the last forward pass (see
+    /// [`Layer::backward_with_input`]).
+    ///
+    /// # Errors
+    /// As [`Layer::backward_with_input`].
+    fn backward_params_with_input(&mut self, input: &Matrix, dvalues: &Matrix) -> Result<()> {
+        let _ = input;
+        self.backward_params(dvalues)
+    }
+
     /// Whether each output row depends only on the same input row, and the parameters'
     /// gradients are sums over rows. A model may then train on a large batch in tiles of rows,
     /// each tile's forward and backward pass running while its activations are still in cache
@@ -119,9 +150,11 @@ pub trait Layer: Parameterized + Send + std::fmt::Debug {
         let _ = accumulate;
     }
 
-    /// The output of the last forward pass, if the layer keeps it (every built-in layer does).
+    /// The output of the last forward pass, if the layer keeps it (every built-in layer does):
+    /// the very matrix `forward` returned, or always `None`.
     ///
-    /// A model reads it only to name the layer where training produced a non-finite value.
+    /// A model reads it to name the layer where training produced a non-finite value, and hands
+    /// it back to the next layer's [`Layer::backward_with_input`] as that layer's input.
     fn output(&self) -> Option<&Matrix> {
         None
     }

@@ -8,7 +8,7 @@ use dendrite_tensor::{Matrix, Parameterized};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::batch::{Batch, copy_rows, gather_rows};
-use crate::model::forward_layers;
+use crate::model::{backward_training, forward_layers, forward_training};
 use crate::printout::stats;
 use crate::{EpochRecord, Error, Evaluation, History, Model, Result};
 
@@ -432,7 +432,7 @@ impl Model {
     ) -> Result<(f32, usize, usize)> {
         let body = if self.fused.is_some() { self.layers.len() - 1 } else { self.layers.len() };
         let (layers, _) = self.layers.split_at_mut(body);
-        let out = if layers.is_empty() { x } else { forward_layers(layers, x, Mode::Train)? };
+        let out = if layers.is_empty() { x } else { forward_training(layers, x)? };
         // The loss, the accuracy and the loss's gradient, while the output is at hand.
         let (data_loss, (hits, count)) = match self.fused.as_mut() {
             Some(fused) => {
@@ -460,14 +460,7 @@ impl Model {
             self.dloss *= scale;
         }
         let (layers, _) = self.layers.split_at_mut(body);
-        // The first layer's input gradient has no use: it only sets its parameters' gradients.
-        if let Some((first, rest)) = layers.split_first_mut() {
-            let mut g: &Matrix = &self.dloss;
-            for layer in rest.iter_mut().rev() {
-                g = layer.backward(g)?;
-            }
-            first.backward_params(g)?;
-        }
+        backward_training(layers, x, &self.dloss)?;
         Ok((data_loss, hits, count))
     }
 

@@ -241,6 +241,48 @@ impl Parameterized for Model {
     }
 }
 
+/// The forward pass of a training step (at least one layer): each layer whose input
+/// [`backward_training`] can hand back (the batch, or the output that the layer before keeps)
+/// is lent it instead of keeping a copy (see [`Layer::forward_input_kept`]).
+pub(crate) fn forward_training<'a>(layers: &'a mut [Box<dyn Layer>], x: &'a Matrix) -> Result<&'a Matrix> {
+    let mut out = x;
+    let mut lend = true;
+    for layer in layers {
+        // Whether this layer's output can be handed back to the next one: decided before the
+        // pass, as the backward pass decides it (a layer keeps its output always or never).
+        let keeps_output = layer.output().is_some();
+        out = if lend {
+            layer.forward_input_kept(out, Mode::Train)?
+        } else {
+            layer.forward(out, Mode::Train)?
+        };
+        lend = keeps_output;
+    }
+    Ok(out)
+}
+
+/// The backward pass of a training step after [`forward_training`] from the batch `x`, from the
+/// loss's gradient `dloss`: each layer is handed its input where the layer before keeps it, and
+/// the first layer's input gradient, which has no use, is not computed.
+pub(crate) fn backward_training(layers: &mut [Box<dyn Layer>], x: &Matrix, dloss: &Matrix) -> Result<()> {
+    let mut g = dloss;
+    let mut rest = layers;
+    while let Some((layer, before)) = std::mem::take(&mut rest).split_last_mut() {
+        let input = match before.last() {
+            None => Some(x),
+            Some(previous) => previous.output(),
+        };
+        match (before.is_empty(), input) {
+            (true, Some(input)) => layer.backward_params_with_input(input, g)?,
+            (true, None) => layer.backward_params(g)?,
+            (false, Some(input)) => g = layer.backward_with_input(input, g)?,
+            (false, None) => g = layer.backward(g)?,
+        }
+        rest = before;
+    }
+    Ok(())
+}
+
 /// Runs `x` through `layers` in order.
 pub(crate) fn forward_layers<'a>(
     layers: &'a mut [Box<dyn Layer>],

@@ -225,4 +225,28 @@ mod tests {
         let y: Vec<usize> = (0..3000).map(|_| rng.below(3) as usize).collect();
         assert_tiles_match_the_whole_batch(model(0.0), model(0.0), &x, Targets::Classes(&y))
     }
+
+    #[test]
+    fn a_layer_after_a_plugin_without_output_keeps_its_own_input() -> crate::Result<()> {
+        // The Dense after `Opaque` (whose output the model cannot hand back) copies its input;
+        // the others are lent theirs. Either way the gradients are those of the same network
+        // without the identity plug-in.
+        let build = |plugin: bool| {
+            let mut builder = Model::builder(2).dense(8);
+            if plugin {
+                builder = builder.layer(Box::new(Opaque::default()));
+            }
+            builder.dense(3).softmax().loss(LossKind::CategoricalCrossEntropy).seed(5).build().expect("valid")
+        };
+        let (mut with, mut without) = (build(true), build(false));
+        let x = Matrix::from_fn(40, 2, |i, j| ((i * 2 + j) as f32 * 0.3).sin());
+        let y: Vec<usize> = (0..40).map(|i| i % 3).collect();
+        for _ in 0..2 {
+            let a = with.train_batch(&x, Targets::Classes(&y))?;
+            let b = without.train_batch(&x, Targets::Classes(&y))?;
+            assert_eq!(a.data_loss.to_bits(), b.data_loss.to_bits());
+            assert_eq!(grads(&with), grads(&without));
+        }
+        Ok(())
+    }
 }
