@@ -114,7 +114,7 @@ impl Dropout {
     /// serial chain, as often as it is needed.
     fn apply_mask(&self, x: &Matrix, out: &mut Matrix) {
         resize(out, x.nrows(), x.ncols());
-        mask_into(x.as_slice(), out.as_mut_slice(), self.key, self.keep_below as i32, self.scale);
+        mask_into(x.as_slice(), out.as_mut_slice(), self.key, self.keep_below, self.scale);
     }
 }
 
@@ -130,7 +130,7 @@ fn mask_bits(key: u64, e: usize) -> u16 {
 
 /// `out[e] = x[e] · scale` if `mask_bits(key, e) < keep_below`, else `x[e] · 0`.
 #[multiversion::multiversion(targets = "simd")]
-fn mask_into(x: &[f32], out: &mut [f32], key: u64, keep_below: i32, scale: f32) {
+fn mask_into(x: &[f32], out: &mut [f32], key: u64, keep_below: u32, scale: f32) {
     let mut lanes = [0u16; BLOCK];
     for (b, (x, out)) in x.chunks(BLOCK).zip(out.chunks_mut(BLOCK)).enumerate() {
         // A block's draws are independent of each other: they fill SIMD registers.
@@ -141,11 +141,11 @@ fn mask_into(x: &[f32], out: &mut [f32], key: u64, keep_below: i32, scale: f32) 
         for (l, d) in lanes.chunks_exact_mut(4).zip(draws) {
             l.copy_from_slice(&[d as u16, (d >> 16) as u16, (d >> 32) as u16, (d >> 48) as u16]);
         }
-        // Branch-free: the sign bit of `lane − keep_below` is 1 exactly when the element is
-        // kept (a branch on a random bit would mispredict every other time).
+        // A select, not a branch (a branch on a random bit would mispredict every other time);
+        // the multiply keeps NaN and infinity visible where an input is dropped.
         for ((o, &x), &l) in out.iter_mut().zip(x).zip(&lanes) {
-            let kept = ((i32::from(l) - keep_below) >> 31) & 1;
-            *o = x * (kept as f32 * scale);
+            let v = if u32::from(l) < keep_below { scale } else { 0.0 };
+            *o = x * v;
         }
     }
 }
