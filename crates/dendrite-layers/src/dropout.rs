@@ -114,7 +114,44 @@ impl Dropout {
     /// serial chain, as often as it is needed.
     fn apply_mask(&self, x: &Matrix, out: &mut Matrix) {
         resize(out, x.nrows(), x.ncols());
-        mask_into(x.as_slice(), out.as_mut_slice(), self.key, self.keep_below, self.scale);
+        mask_into(x.as_slice(), out.as_mut_slice(), self.draws());
+    }
+
+    /// A training forward pass that writes `f(x, x, v)` for each input `x` and its mask value
+    /// `v` (a fused activation before the dropout: see [`crate::ReluDropout`]).
+    pub(crate) fn forward_fused(&mut self, input: &Matrix, f: impl Fn(f32, f32, f32) -> f32) -> &Matrix {
+        self.key = self.rng.next_u64();
+        self.last_mode = Some(Mode::Train);
+        resize(&mut self.output, input.nrows(), input.ncols());
+        let draws = self.draws();
+        masked_map(input.as_slice(), input.as_slice(), self.output.as_mut_slice(), draws, f);
+        &self.output
+    }
+
+    /// The backward pass of [`Dropout::forward_fused`]: `out = f(d, x, v)` for each gradient
+    /// `d`, the pass's input `x` and its mask value `v`.
+    ///
+    /// # Errors
+    /// [`Error::BackwardBeforeForward`] unless the last pass was a training pass;
+    /// [`Error::ShapeMismatch`] when `dvalues` or `input` differ from the last output's shape.
+    pub(crate) fn backward_fused(
+        &self,
+        dvalues: &Matrix,
+        input: &Matrix,
+        out: &mut Matrix,
+        f: impl Fn(f32, f32, f32) -> f32,
+    ) -> Result<()> {
+        let trained = self.last_mode == Some(Mode::Train);
+        check_backward(|| self.describe(), trained, &self.output, dvalues)?;
+        check_backward(|| self.describe(), trained, &self.output, input)?;
+        resize(out, dvalues.nrows(), dvalues.ncols());
+        masked_map(dvalues.as_slice(), input.as_slice(), out.as_mut_slice(), self.draws(), f);
+        Ok(())
+    }
+
+    /// The draws of the last training pass.
+    fn draws(&self) -> Draws {
+        Draws { key: self.key, keep_below: self.keep_below, scale: self.scale }
     }
 }
 
@@ -128,24 +165,46 @@ fn mask_bits(key: u64, e: usize) -> u16 {
     (splitmix64_at(key, (e / 4) as u64) >> (16 * (e % 4))) as u16
 }
 
-/// `out[e] = x[e] · scale` if `mask_bits(key, e) < keep_below`, else `x[e] · 0`.
+/// The draws of a training pass: element `e` is kept, and scaled by `scale`, when
+/// `mask_bits(key, e) < keep_below`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Draws {
+    key: u64,
+    keep_below: u32,
+    scale: f32,
+}
+
+/// `out[e] = x[e] · v[e]` with `v[e]` = `scale` for a kept element, else 0.
+fn mask_into(x: &[f32], out: &mut [f32], draws: Draws) {
+    masked_map(x, x, out, draws, |x, _, v| x * v);
+}
+
+/// `out[e] = f(a[e], b[e], v[e])` with the mask value `v[e]` of [`mask_into`], compiled for
+/// every SIMD level (an operand `f` ignores costs no loads).
 #[multiversion::multiversion(targets = "simd")]
-fn mask_into(x: &[f32], out: &mut [f32], key: u64, keep_below: u32, scale: f32) {
+pub(crate) fn masked_map<F: Fn(f32, f32, f32) -> f32>(
+    a: &[f32],
+    b: &[f32],
+    out: &mut [f32],
+    draws: Draws,
+    f: F,
+) {
+    let Draws { key, keep_below, scale } = draws;
     let mut lanes = [0u16; BLOCK];
-    for (b, (x, out)) in x.chunks(BLOCK).zip(out.chunks_mut(BLOCK)).enumerate() {
+    for (i, ((a, b), out)) in a.chunks(BLOCK).zip(b.chunks(BLOCK)).zip(out.chunks_mut(BLOCK)).enumerate() {
         // A block's draws are independent of each other: they fill SIMD registers.
         let mut draws = [0u64; BLOCK / 4];
-        for (i, d) in draws.iter_mut().enumerate() {
-            *d = splitmix64_at(key, (b * BLOCK / 4 + i) as u64);
+        for (j, d) in draws.iter_mut().enumerate() {
+            *d = splitmix64_at(key, (i * BLOCK / 4 + j) as u64);
         }
         for (l, d) in lanes.chunks_exact_mut(4).zip(draws) {
             l.copy_from_slice(&[d as u16, (d >> 16) as u16, (d >> 32) as u16, (d >> 48) as u16]);
         }
         // A select, not a branch (a branch on a random bit would mispredict every other time);
         // the multiply keeps NaN and infinity visible where an input is dropped.
-        for ((o, &x), &l) in out.iter_mut().zip(x).zip(&lanes) {
+        for (((o, &a), &b), &l) in out.iter_mut().zip(a).zip(b).zip(&lanes) {
             let v = if u32::from(l) < keep_below { scale } else { 0.0 };
-            *o = x * v;
+            *o = f(a, b, v);
         }
     }
 }

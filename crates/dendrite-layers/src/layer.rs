@@ -56,7 +56,7 @@ pub enum Mode {
 /// # Ok(())
 /// # }
 /// ```
-pub trait Layer: Parameterized + Send + std::fmt::Debug {
+pub trait Layer: std::any::Any + Parameterized + Send + std::fmt::Debug {
     /// The kind of layer (`"Dense"`, `"ReLU"`, …), as files and messages name it.
     fn kind(&self) -> &'static str;
 

@@ -23,6 +23,7 @@
 mod dense;
 mod dropout;
 mod error;
+mod fused;
 mod layer;
 mod leaky_relu;
 mod linear;
@@ -38,6 +39,7 @@ pub mod testing;
 pub use dense::{Dense, DenseConfig};
 pub use dropout::Dropout;
 pub use error::{Error, Result};
+pub use fused::ReluDropout;
 pub use layer::{Layer, Mode};
 pub use leaky_relu::LeakyRelu;
 pub use linear::Linear;

@@ -1,6 +1,6 @@
 //! The rectified linear unit.
 
-use dendrite_tensor::Matrix;
+use dendrite_tensor::{Matrix, resize};
 
 use crate::layer::no_params;
 use crate::pointwise::Pointwise;
@@ -11,7 +11,7 @@ use crate::{Layer, Mode, Result};
 /// # Example
 /// ```
 /// use dendrite_layers::{Layer, Mode, Relu};
-/// use dendrite_tensor::Matrix;
+/// use dendrite_tensor::{Matrix, resize};
 /// # fn main() -> dendrite_layers::Result<()> {
 /// let mut relu = Relu::new();
 /// let y = relu.forward(&Matrix::from_row_slice(1, 3, &[-1.0, 0.0, 2.0]), Mode::Train)?;
@@ -32,6 +32,27 @@ impl Relu {
     }
 }
 
+/// `max(x, 0)`, with NaN passing through (as with NumPy's maximum), so that divergence is seen
+/// downstream.
+#[inline(always)]
+pub(crate) fn relu(x: f32) -> f32 {
+    if x < 0.0 { 0.0 } else { x }
+}
+
+impl Relu {
+    /// A forward pass done by a fused caller ([`crate::ReluDropout`]): the layer keeps no
+    /// output of its own (an empty one), and its own backward pass errs until its next forward.
+    pub(crate) fn forwarded_elsewhere(&mut self) {
+        resize(&mut self.buf.output, 0, 0);
+        self.buf.forwarded = false;
+    }
+
+    /// The input-gradient buffer, for a fused caller's backward pass.
+    pub(crate) fn dinputs_mut(&mut self) -> &mut Matrix {
+        &mut self.buf.dinputs
+    }
+}
+
 no_params!(Relu);
 
 impl Layer for Relu {
@@ -48,8 +69,7 @@ impl Layer for Relu {
     }
 
     fn forward(&mut self, input: &Matrix, _mode: Mode) -> Result<&Matrix> {
-        // NaN passes through (as with NumPy's maximum), so that divergence is seen downstream.
-        Ok(self.buf.forward(input, |x| if x < 0.0 { 0.0 } else { x }))
+        Ok(self.buf.forward(input, relu))
     }
 
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {

@@ -1,6 +1,6 @@
 //! The model: layers, a loss, an optimizer and a metric, run in the right mode.
 
-use dendrite_layers::{Layer, Mode};
+use dendrite_layers::{Layer, Mode, ReluDropout};
 use dendrite_losses::{SoftmaxCrossEntropy, Targets};
 use dendrite_optim::Optimizer;
 use dendrite_tensor::{Matrix, Param, Parameterized, Rng};
@@ -243,44 +243,78 @@ impl Parameterized for Model {
 
 /// The forward pass of a training step (at least one layer): each layer whose input
 /// [`backward_training`] can hand back (the batch, or the output that the layer before keeps)
-/// is lent it instead of keeping a copy (see [`Layer::forward_input_kept`]).
+/// is lent it instead of keeping a copy (see [`Layer::forward_input_kept`]), and a ReLU layer
+/// followed by a dropout layer runs as one ([`ReluDropout`]) where its input is lent.
 pub(crate) fn forward_training<'a>(layers: &'a mut [Box<dyn Layer>], x: &'a Matrix) -> Result<&'a Matrix> {
     let mut out = x;
     let mut lend = true;
-    for layer in layers {
-        // Whether this layer's output can be handed back to the next one: decided before the
-        // pass, as the backward pass decides it (a layer keeps its output always or never).
-        let keeps_output = layer.output().is_some();
-        out = if lend {
-            layer.forward_input_kept(out, Mode::Train)?
+    let mut rest = layers;
+    while !rest.is_empty() {
+        let fuse = lend && rest.len() >= 2 && ReluDropout::matches(rest[0].as_ref(), rest[1].as_ref());
+        let taken = std::mem::take(&mut rest);
+        if fuse {
+            let (pair, after) = taken.split_at_mut(2);
+            let [relu, dropout] = pair else { unreachable!("a pair") };
+            out = ReluDropout::of(relu.as_mut(), dropout.as_mut()).expect("matched").forward(out);
+            rest = after;
+            lend = true;
         } else {
-            layer.forward(out, Mode::Train)?
-        };
-        lend = keeps_output;
+            let (layer, after) = taken.split_first_mut().expect("layers are left");
+            // Whether this layer's output can be handed back to the next one: decided before
+            // the pass, as the backward pass decides it (a layer keeps its output always or
+            // never).
+            let keeps_output = layer.output().is_some();
+            out = if lend {
+                layer.forward_input_kept(out, Mode::Train)?
+            } else {
+                layer.forward(out, Mode::Train)?
+            };
+            rest = after;
+            lend = keeps_output;
+        }
     }
     Ok(out)
 }
 
 /// The backward pass of a training step after [`forward_training`] from the batch `x`, from the
-/// loss's gradient `dloss`: each layer is handed its input where the layer before keeps it, and
-/// the first layer's input gradient, which has no use, is not computed.
+/// loss's gradient `dloss`: each layer is handed its input where the layer before keeps it (a
+/// fused pair as in the forward pass), and the first layer's input gradient, which has no use,
+/// is not computed.
 pub(crate) fn backward_training(layers: &mut [Box<dyn Layer>], x: &Matrix, dloss: &Matrix) -> Result<()> {
     let mut g = dloss;
     let mut rest = layers;
-    while let Some((layer, before)) = std::mem::take(&mut rest).split_last_mut() {
-        let input = match before.last() {
-            None => Some(x),
-            Some(previous) => previous.output(),
-        };
-        match (before.is_empty(), input) {
-            (true, Some(input)) => layer.backward_params_with_input(input, g)?,
-            (true, None) => layer.backward_params(g)?,
-            (false, Some(input)) => g = layer.backward_with_input(input, g)?,
-            (false, None) => g = layer.backward(g)?,
+    while let n @ 1.. = rest.len() {
+        let fuse = n >= 2
+            && ReluDropout::matches(rest[n - 2].as_ref(), rest[n - 1].as_ref())
+            && input_of(&rest[..n - 2], x).is_some();
+        let taken = std::mem::take(&mut rest);
+        if fuse {
+            let (before, pair) = taken.split_at_mut(n - 2);
+            let [relu, dropout] = pair else { unreachable!("a pair") };
+            let input = input_of(before, x).expect("checked");
+            g = ReluDropout::of(relu.as_mut(), dropout.as_mut()).expect("matched").backward(input, g)?;
+            rest = before;
+        } else {
+            let (last, before) = taken.split_last_mut().expect("layers are left");
+            match (before.is_empty(), input_of(before, x)) {
+                (true, Some(input)) => last.backward_params_with_input(input, g)?,
+                (true, None) => last.backward_params(g)?,
+                (false, Some(input)) => g = last.backward_with_input(input, g)?,
+                (false, None) => g = last.backward(g)?,
+            }
+            rest = before;
         }
-        rest = before;
     }
     Ok(())
+}
+
+/// The input of the layer after `before` in a training step from the batch `x`, if the model
+/// can hand it back: the batch, or the output the previous layer keeps.
+fn input_of<'a>(before: &'a [Box<dyn Layer>], x: &'a Matrix) -> Option<&'a Matrix> {
+    match before.last() {
+        None => Some(x),
+        Some(previous) => previous.output(),
+    }
 }
 
 /// Runs `x` through `layers` in order.

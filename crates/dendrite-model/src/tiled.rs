@@ -249,4 +249,86 @@ mod tests {
         }
         Ok(())
     }
+
+    /// ReLU as a plug-in: the model does not fuse it with the dropout after it.
+    #[derive(Debug, Default)]
+    struct PluginRelu(dendrite_layers::Relu);
+
+    impl Parameterized for PluginRelu {
+        fn visit_params(&self, _f: &mut dyn FnMut(&dendrite_tensor::Param)) {}
+        fn visit_params_mut(&mut self, _f: &mut dyn FnMut(&mut dendrite_tensor::Param)) {}
+    }
+
+    impl dendrite_layers::Layer for PluginRelu {
+        fn kind(&self) -> &'static str {
+            "PluginRelu"
+        }
+        fn output_width(&self, input_width: usize) -> dendrite_layers::Result<usize> {
+            Ok(input_width)
+        }
+        fn forward(
+            &mut self,
+            input: &Matrix,
+            mode: dendrite_layers::Mode,
+        ) -> dendrite_layers::Result<&Matrix> {
+            self.0.forward(input, mode)
+        }
+        fn backward(&mut self, dvalues: &Matrix) -> dendrite_layers::Result<&Matrix> {
+            self.0.backward(dvalues)
+        }
+        fn rowwise(&self) -> bool {
+            true
+        }
+        fn output(&self) -> Option<&Matrix> {
+            self.0.output()
+        }
+    }
+
+    #[test]
+    fn relu_and_dropout_fused_train_as_the_two_layers_apart() -> crate::Result<()> {
+        // The same network with its ReLU as a plug-in, which the model does not fuse: the same
+        // bits after whole-batch steps (in tiles) and after a shuffled mini-batch epoch.
+        let build = |plugin: bool| {
+            let mut builder = Model::builder(2).dense(16);
+            builder = if plugin { builder.layer(Box::new(PluginRelu::default())) } else { builder.relu() };
+            builder
+                .dropout(0.2)
+                .dense(3)
+                .softmax()
+                .loss(LossKind::CategoricalCrossEntropy)
+                .seed(8)
+                .build()
+                .expect("valid")
+        };
+        let (mut fused, mut apart) = (build(false), build(true));
+        let mut rng = Rng::seed_from_u64(6);
+        let x = Matrix::from_fn(1200, 2, |_, _| rng.normal_f32());
+        let y: Vec<usize> = (0..1200).map(|_| rng.below(3) as usize).collect();
+        assert!(fused.tile_rows(1200).is_some());
+        for _ in 0..3 {
+            let a = fused.train_batch(&x, Targets::Classes(&y))?;
+            let b = apart.train_batch(&x, Targets::Classes(&y))?;
+            assert_eq!(a.data_loss.to_bits(), b.data_loss.to_bits());
+            assert_eq!(grads(&fused), grads(&apart));
+        }
+        let options = || crate::FitOptions {
+            epochs: 1,
+            batch_size: Some(100),
+            report: crate::Report::Quiet,
+            ..crate::FitOptions::default()
+        };
+        let (a, b) = (
+            fused.fit(&x, Targets::Classes(&y), options())?,
+            apart.fit(&x, Targets::Classes(&y), options())?,
+        );
+        assert_eq!(a.epochs.len(), b.epochs.len());
+        assert_eq!(grads(&fused), grads(&apart));
+        let values = |m: &Model| {
+            let mut out = Vec::new();
+            m.visit_params(&mut |p| out.extend(p.value.iter().map(|v| v.to_bits())));
+            out
+        };
+        assert_eq!(values(&fused), values(&apart));
+        Ok(())
+    }
 }
