@@ -131,23 +131,11 @@ struct Operand<'a> {
     cs: isize,
 }
 
-/// Products of at least this many flops (about 0.35 ms on one core) are split between two
-/// threads with the `threading` feature. Below it the helper thread's wake-up, tens of
-/// microseconds when it has gone to sleep between products, eats the gain: measured on the
-/// 784 → 128 → 128 → 10 training step, splitting its two 25-Mflop products made the step
-/// slower (0.83 → 0.95 ms) although each product alone ran 1.4 to 1.7 times faster.
+/// Products of at least this many flops (about 20 µs on one core) are split between two
+/// threads with the `threading` feature: the helper thread spins between products (see
+/// `helper`), so a hand-over costs about a microsecond.
 #[cfg(feature = "threading")]
-const PARALLEL_FLOPS: usize = 1 << 25;
-
-/// The one helper thread of the `threading` feature (none if it cannot be started).
-#[cfg(feature = "threading")]
-fn helper_pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new().num_threads(1).thread_name(|_| "dendrite-gemm".into()).build().ok()
-    })
-    .as_ref()
-}
+const PARALLEL_FLOPS: usize = 1 << 21;
 
 /// `out = alpha · A · B + beta · out` (out m×n, column-major and contiguous) through
 /// matrixmultiply's packed kernel. With the `threading` feature a large product is split into
@@ -170,15 +158,11 @@ fn packed(
         let (left, right) = out.split_at_mut(half * m);
         // The right half of B starts at column `half`.
         let b_right = Operand { data: &b.data[half * b.cs as usize..], ..b };
-        // The calling thread computes one half while one helper thread computes the other:
-        // two threads on two cores, no worker spinning beside a waiting caller.
-        match helper_pool() {
-            Some(pool) => pool.in_place_scope(|scope| {
-                scope.spawn(|_| packed_on_this_thread(m, k, n - half, alpha, a, b_right, beta, right));
-                packed_on_this_thread(m, k, half, alpha, a, b, beta, left);
-            }),
-            None => packed_on_this_thread(m, k, n, alpha, a, b, beta, out),
-        }
+        // The calling thread computes one half while the helper thread computes the other.
+        crate::helper::join(
+            || packed_on_this_thread(m, k, n - half, alpha, a, b_right, beta, right),
+            || packed_on_this_thread(m, k, half, alpha, a, b, beta, left),
+        );
         return;
     }
     packed_on_this_thread(m, k, n, alpha, a, b, beta, out);

@@ -18,6 +18,8 @@
 pub mod bounded;
 mod error;
 mod gemm;
+#[cfg(feature = "threading")]
+mod helper;
 mod init;
 mod math;
 mod matrix;
