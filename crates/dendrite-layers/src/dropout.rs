@@ -99,27 +99,21 @@ impl Dropout {
     /// the layer keeps no mask.
     #[must_use]
     pub fn mask(&self) -> Matrix {
-        let mut mask = Matrix::zeros(0, 0);
-        if self.last_mode == Some(Mode::Train) {
-            let ones = Matrix::from_element(self.output.nrows(), self.output.ncols(), 1.0);
-            self.apply_mask(&ones, &mut mask);
+        if self.last_mode != Some(Mode::Train) {
+            return Matrix::zeros(0, 0);
         }
+        let (rows, cols) = self.output.shape();
+        let ones = Matrix::from_element(rows, cols, 1.0);
+        let mut mask = Matrix::zeros(rows, cols);
+        masked_map(ones.as_slice(), ones.as_slice(), mask.as_mut_slice(), self.draws(), |x, _, v| x * v);
         mask
     }
 
-    /// `out = x ∘ mask` for the mask of the last training pass (`out` resized to `x`'s shape).
-    ///
-    /// Element `e` (column-major) keeps or drops by 16 bits of `splitmix64_at(key, e / 4)`, a
-    /// pure function of `e` (see `mask_bits`), so the whole mask is drawn in SIMD lanes with no
-    /// serial chain, as often as it is needed.
-    fn apply_mask(&self, x: &Matrix, out: &mut Matrix) {
-        resize(out, x.nrows(), x.ncols());
-        mask_into(x.as_slice(), out.as_mut_slice(), self.draws());
-    }
-
     /// A training forward pass that writes `f(x, x, v)` for each input `x` and its mask value
-    /// `v` (a fused activation before the dropout: see [`crate::ReluDropout`]).
+    /// `v`: `x · v` alone, or with an activation before the dropout fused in (see
+    /// [`crate::ReluDropout`]).
     pub(crate) fn forward_fused(&mut self, input: &Matrix, f: impl Fn(f32, f32, f32) -> f32) -> &Matrix {
+        // One 64-bit key from the layer's generator per pass.
         self.key = self.rng.next_u64();
         self.last_mode = Some(Mode::Train);
         resize(&mut self.output, input.nrows(), input.ncols());
@@ -155,7 +149,7 @@ impl Dropout {
     }
 }
 
-/// Elements per block of [`mask_into`]: 16 draws of 64 bits, four 16-bit lanes each.
+/// Elements per block of [`masked_map`]: 16 draws of 64 bits, four 16-bit lanes each.
 const BLOCK: usize = 64;
 
 /// The 16 random bits that decide element `e` of a mask drawn with `key`: lane `e % 4` (from
@@ -174,12 +168,7 @@ pub(crate) struct Draws {
     scale: f32,
 }
 
-/// `out[e] = x[e] · v[e]` with `v[e]` = `scale` for a kept element, else 0.
-fn mask_into(x: &[f32], out: &mut [f32], draws: Draws) {
-    masked_map(x, x, out, draws, |x, _, v| x * v);
-}
-
-/// `out[e] = f(a[e], b[e], v[e])` with the mask value `v[e]` of [`mask_into`], compiled for
+/// `out[e] = f(a[e], b[e], v[e])` with the mask value `v[e]`: `scale` for a kept element, else 0, compiled for
 /// every SIMD level (an operand `f` ignores costs no loads).
 #[multiversion::multiversion(targets = "simd")]
 pub(crate) fn masked_map<F: Fn(f32, f32, f32) -> f32>(
@@ -231,11 +220,7 @@ impl Layer for Dropout {
     fn forward(&mut self, input: &Matrix, mode: Mode) -> Result<&Matrix> {
         match mode {
             Mode::Train => {
-                // One 64-bit key from the layer's generator per pass.
-                self.key = self.rng.next_u64();
-                let mut output = std::mem::take(&mut self.output);
-                self.apply_mask(input, &mut output);
-                self.output = output;
+                self.forward_fused(input, |x, _, v| x * v);
             }
             Mode::Infer => {
                 resize(&mut self.output, input.nrows(), input.ncols());
@@ -251,8 +236,9 @@ impl Layer for Dropout {
         resize(&mut self.dinputs, dvalues.nrows(), dvalues.ncols());
         if self.last_mode == Some(Mode::Train) {
             let mut dinputs = std::mem::take(&mut self.dinputs);
-            self.apply_mask(dvalues, &mut dinputs);
+            let done = self.backward_fused(dvalues, dvalues, &mut dinputs, |d, _, v| d * v);
             self.dinputs = dinputs;
+            done?;
         } else {
             self.dinputs.copy_from(dvalues);
         }

@@ -296,11 +296,13 @@ pub(crate) fn backward_training(layers: &mut [Box<dyn Layer>], x: &Matrix, dloss
             rest = before;
         } else {
             let (last, before) = taken.split_last_mut().expect("layers are left");
-            match (before.is_empty(), input_of(before, x)) {
-                (true, Some(input)) => last.backward_params_with_input(input, g)?,
-                (true, None) => last.backward_params(g)?,
-                (false, Some(input)) => g = last.backward_with_input(input, g)?,
-                (false, None) => g = last.backward(g)?,
+            if before.is_empty() {
+                last.backward_params_with_input(x, g)?;
+            } else {
+                g = match input_of(before, x) {
+                    Some(input) => last.backward_with_input(input, g)?,
+                    None => last.backward(g)?,
+                };
             }
             rest = before;
         }

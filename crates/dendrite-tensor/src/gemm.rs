@@ -498,28 +498,34 @@ fn dots_with<K: DotSet>(
 /// the sixteen AVX registers.
 const SET: usize = 3;
 
+/// Sends a run-time set size (0..=[`SET`]) and sum flag to `$f::<N, SUM>(…)`.
+macro_rules! with_set {
+    ($len:expr, $sum:expr, $($f:ident)::+($($arg:expr),*)) => {{
+        debug_assert!($len <= SET);
+        match ($len, $sum) {
+            (0, _) => $($f)::+::<0, true>($($arg),*),
+            (1, false) => $($f)::+::<1, false>($($arg),*),
+            (1, true) => $($f)::+::<1, true>($($arg),*),
+            (2, false) => $($f)::+::<2, false>($($arg),*),
+            (2, true) => $($f)::+::<2, true>($($arg),*),
+            (_, false) => $($f)::+::<3, false>($($arg),*),
+            (_, true) => $($f)::+::<3, true>($($arg),*),
+        }
+    }};
+}
+
 /// A kernel of dot products at one SIMD level: `out[q] = dot(s, set[q])` for each column of the
 /// set (at most [`SET`], all as long as `s`), then, with `sum`, `out[set.len()]` = the sum of
 /// `s`. Every level computes each lane with the same multiply and add in the same order: the
 /// same bits.
 trait DotSet {
-    fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]);
-}
+    /// The kernel for `N` columns, with or without the sum.
+    fn dot_set_n<const N: usize, const SUM: bool>(s: &[f32], set: &[&[f32]], out: &mut [f32; SET + 1]);
 
-/// Sends a run-time set size (0..=[`SET`]) and sum flag to `$f::<N, SUM>(…)`.
-macro_rules! with_set {
-    ($len:expr, $sum:expr, $f:ident($($arg:expr),*)) => {{
-        debug_assert!($len <= SET);
-        match ($len, $sum) {
-            (0, _) => $f::<0, true>($($arg),*),
-            (1, false) => $f::<1, false>($($arg),*),
-            (1, true) => $f::<1, true>($($arg),*),
-            (2, false) => $f::<2, false>($($arg),*),
-            (2, true) => $f::<2, true>($($arg),*),
-            (_, false) => $f::<3, false>($($arg),*),
-            (_, true) => $f::<3, true>($($arg),*),
-        }
-    }};
+    #[inline(always)]
+    fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) {
+        with_set!(set.len(), sum, Self::dot_set_n(s, set, out));
+    }
 }
 
 /// The portable kernel: 32 partial sums per dot product in plain arrays.
@@ -527,25 +533,19 @@ struct Portable;
 
 impl DotSet for Portable {
     #[inline(always)]
-    fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) {
-        with_set!(set.len(), sum, dot_set_n(s, set, out));
-    }
-}
-
-/// [`Portable`] for `N` columns.
-#[inline(always)]
-fn dot_set_n<const N: usize, const SUM: bool>(s: &[f32], set: &[&[f32]], out: &mut [f32; SET + 1]) {
-    let n = s.len();
-    let rest = n / DOT_LANES * DOT_LANES;
-    for (q, o) in out.iter_mut().enumerate().take(N + usize::from(SUM)) {
-        let col = set.get(q).filter(|_| q < N).map(|c| &c[..n]);
-        let mut acc = [0.0f32; DOT_LANES];
-        for c in (0..rest).step_by(DOT_LANES) {
-            for l in 0..DOT_LANES {
-                acc[l] += col.map_or(s[c + l], |col| s[c + l] * col[c + l]);
+    fn dot_set_n<const N: usize, const SUM: bool>(s: &[f32], set: &[&[f32]], out: &mut [f32; SET + 1]) {
+        let n = s.len();
+        let rest = n / DOT_LANES * DOT_LANES;
+        for (q, o) in out.iter_mut().enumerate().take(N + usize::from(SUM)) {
+            let col = set.get(q).filter(|_| q < N).map(|c| &c[..n]);
+            let mut acc = [0.0f32; DOT_LANES];
+            for c in (0..rest).step_by(DOT_LANES) {
+                for l in 0..DOT_LANES {
+                    acc[l] += col.map_or(s[c + l], |col| s[c + l] * col[c + l]);
+                }
             }
+            *o = finish(acc) + tail_dot(&s[rest..], col.map(|c| &c[rest..]));
         }
-        *o = finish(acc) + tail_dot(&s[rest..], col.map(|c| &c[rest..]));
     }
 }
 
@@ -617,42 +617,37 @@ mod avx {
 
     impl DotSet for Avx {
         #[inline(always)]
-        fn dot_set(s: &[f32], set: &[&[f32]], sum: bool, out: &mut [f32; SET + 1]) {
-            with_set!(set.len(), sum, dot_set_n(s, set, out));
-        }
-    }
-
-    #[inline(always)]
-    fn dot_set_n<const N: usize, const SUM: bool>(s: &[f32], set: &[&[f32]], out: &mut [f32; SET + 1]) {
-        let n = s.len();
-        let chunks = n / DOT_LANES;
-        let cols: [&[f32]; N] = std::array::from_fn(|q| &set[q][..n]);
-        // SAFETY (all intrinsics below): only reached from functions compiled for AVX; every
-        // load reads 8 entries at `at + 8 <= chunks · DOT_LANES <= n`, within every column.
-        let zero = unsafe { _mm256_setzero_ps() };
-        let mut acc: [[__m256; 4]; N] = [[zero; 4]; N];
-        let mut total: [__m256; 4] = [zero; 4];
-        for c in 0..chunks {
-            for v in 0..4 {
-                let at = c * DOT_LANES + v * 8;
-                unsafe {
-                    let x = _mm256_loadu_ps(s.as_ptr().add(at));
-                    for q in 0..N {
-                        let y = _mm256_loadu_ps(cols[q].as_ptr().add(at));
-                        acc[q][v] = _mm256_add_ps(acc[q][v], _mm256_mul_ps(x, y));
-                    }
-                    if SUM {
-                        total[v] = _mm256_add_ps(total[v], x);
+        fn dot_set_n<const N: usize, const SUM: bool>(s: &[f32], set: &[&[f32]], out: &mut [f32; SET + 1]) {
+            let n = s.len();
+            let chunks = n / DOT_LANES;
+            let cols: [&[f32]; N] = std::array::from_fn(|q| &set[q][..n]);
+            // SAFETY (all intrinsics below): only reached from functions compiled for AVX; every
+            // load reads 8 entries at `at + 8 <= chunks · DOT_LANES <= n`, within every column.
+            let zero = unsafe { _mm256_setzero_ps() };
+            let mut acc: [[__m256; 4]; N] = [[zero; 4]; N];
+            let mut total: [__m256; 4] = [zero; 4];
+            for c in 0..chunks {
+                for v in 0..4 {
+                    let at = c * DOT_LANES + v * 8;
+                    unsafe {
+                        let x = _mm256_loadu_ps(s.as_ptr().add(at));
+                        for q in 0..N {
+                            let y = _mm256_loadu_ps(cols[q].as_ptr().add(at));
+                            acc[q][v] = _mm256_add_ps(acc[q][v], _mm256_mul_ps(x, y));
+                        }
+                        if SUM {
+                            total[v] = _mm256_add_ps(total[v], x);
+                        }
                     }
                 }
             }
-        }
-        let rest = chunks * DOT_LANES;
-        for q in 0..N {
-            out[q] = reduce(acc[q]) + tail_dot(&s[rest..], Some(&cols[q][rest..]));
-        }
-        if SUM {
-            out[N] = reduce(total) + tail_dot(&s[rest..], None);
+            let rest = chunks * DOT_LANES;
+            for q in 0..N {
+                out[q] = reduce(acc[q]) + tail_dot(&s[rest..], Some(&cols[q][rest..]));
+            }
+            if SUM {
+                out[N] = reduce(total) + tail_dot(&s[rest..], None);
+            }
         }
     }
 
@@ -808,20 +803,14 @@ pub fn matmul_tn_sums(a: &Matrix, b: &Matrix, out: &mut Matrix, sums: &mut Matri
             got: Shape::of(b).to_string(),
         });
     }
-    resize(sums, 1, n);
     if k > 0 && m > 0 && n > 0 && (m <= 8 || n <= 8) {
         resize(out, m, n);
+        resize(sums, 1, n);
         dots(a.as_slice(), b.as_slice(), k, m, n, 1.0, out.as_mut_slice(), Some(sums.as_mut_slice()));
         return Ok(());
     }
     matmul_tn(a, b, out)?;
-    if k == 0 {
-        sums.fill(0.0);
-    } else {
-        for (s, col) in sums.iter_mut().zip(b.as_slice().chunks_exact(k)) {
-            *s = sum_lanes(col);
-        }
-    }
+    crate::sum_columns(b, sums);
     Ok(())
 }
 
