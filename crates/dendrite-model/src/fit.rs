@@ -7,7 +7,7 @@ use dendrite_losses::{Targets, regularization_loss};
 use dendrite_tensor::{Matrix, Parameterized};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::batch::{Batch, copy_rows, gather_rows};
+use crate::batch::{Batch, ShuffledBatches, copy_rows};
 use crate::model::{backward_training, forward_layers, forward_training};
 use crate::printout::stats;
 use crate::{EpochRecord, Error, Evaluation, History, Model, Result};
@@ -218,10 +218,8 @@ impl Model {
         let first_epoch = self.epochs + usize::from(batched);
         let mut order: Vec<usize> = (0..n).collect();
         let mut batch = Batch::default();
-        // A shuffled epoch trains on a copy of the inputs with the rows in the epoch's order,
-        // made one column at a time (the random reads stay within a column, in cache; the
-        // writes are sequential): every batch is then a run of contiguous rows.
-        let mut shuffled = Matrix::zeros(0, 0);
+        // A shuffled epoch trains on its batches gathered up front, in the epoch's order.
+        let mut shuffled = ShuffledBatches::default();
         // Room for every record up front: an epoch's bookkeeping allocates nothing.
         let mut history = History { epochs: Vec::with_capacity(options.epochs.min(1 << 20)) };
         let mut stopper = options.early_stopping.map(|config| Stopper {
@@ -261,20 +259,21 @@ impl Model {
                     *o = i;
                 }
                 self.rng.shuffle(&mut order);
-                gather_rows(x, &order, &mut shuffled);
+                shuffled.gather(x, &order, batch_size);
             }
             let (mut loss_sum, mut hits, mut count, mut last_reg) = (0.0f64, 0usize, 0usize, 0.0f64);
             for step in 0..steps {
                 let start = step * batch_size;
                 let rows = &order[start..(start + batch_size).min(n)];
                 let lr_before = self.optimizer.learning_rate();
-                let s = if !shuffle && steps == 1 {
+                let s = if shuffle {
+                    batch.gather_targets(y, rows);
+                    self.train_step(shuffled.batch(step), batch.targets(y), epoch, step)?
+                } else if steps == 1 {
                     self.train_step(x, y, epoch, step)?
                 } else {
-                    copy_rows(if shuffle { &shuffled } else { x }, start, rows.len(), &mut batch.x);
-                    batch.gather_targets(y, rows);
-                    let by = batch.targets(y);
-                    self.train_step(&batch.x, by, epoch, step)?
+                    batch.gather_range(x, y, start, rows.len());
+                    self.train_step(&batch.x, batch.targets(y), epoch, step)?
                 };
                 loss_sum += s.data_loss * rows.len() as f64;
                 hits += s.hits;

@@ -30,6 +30,20 @@ mod rowwise;
 pub mod testing;
 
 pub use error::{Error, Result};
+
+/// Runs `a` and `b` and returns when both are done: `a` on the helper thread with the
+/// `threading` feature (the one that takes half of a large product), both on this thread,
+/// `b` first, without it. For work that splits into two independent halves, such as the
+/// gathering of an epoch's shuffled batches.
+pub fn join<A: FnOnce() + Send, B: FnOnce()>(a: A, b: B) {
+    #[cfg(feature = "threading")]
+    helper::join(a, b);
+    #[cfg(not(feature = "threading"))]
+    {
+        b();
+        a();
+    }
+}
 pub use gemm::{Transpose, gemm, matmul, matmul_bias, matmul_nt, matmul_tn, matmul_tn_sums, sum_lanes};
 pub use init::{Init, RandomSource};
 pub use math::{exp, ln, ln_in_place};
