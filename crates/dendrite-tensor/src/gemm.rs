@@ -1,12 +1,17 @@
-//! Matrix products through matrixmultiply's packed sgemm kernel.
+//! Matrix products: kernels of their own for skinny shapes, a register-blocked AVX2/FMA
+//! kernel (`direct`) for operands that fit in a core's L2 cache, and matrixmultiply's packed
+//! sgemm kernel for the rest.
 //!
 //! nalgebra calls matrixmultiply only for a plain `A·B`; its `tr_mul` and `mul_tr` walk the
 //! operands with per-column dot products, several times slower on the shapes of a training step.
 //! Here all three products of a dense layer (`A·B` forward, `Aᵀ·B` for the weight gradient and
-//! `A·Bᵀ` for the input gradient) hand the kernel strides instead of copies, so each runs at the
+//! `A·Bᵀ` for the input gradient) hand the kernels strides instead of copies, so each runs at the
 //! speed of the plain product.
 
 use crate::{Error, Matrix, Result, Shape, resize};
+
+#[cfg(target_arch = "x86_64")]
+mod direct;
 
 /// Whether an operand of [`gemm`] enters the product transposed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +120,11 @@ fn product(
     } else {
         let a = Operand { data: a.as_slice(), rs: rsa, cs: csa };
         let b = Operand { data: b.as_slice(), rs: rsb, cs: csb };
+        #[cfg(target_arch = "x86_64")]
+        if direct::suits(m, k, n) {
+            direct::product(m, k, n, alpha, a, b, beta, bias_row, out.as_mut_slice());
+            return Ok(());
+        }
         packed(m, k, n, alpha, a, b, beta, out.as_mut_slice());
     }
     match bias {
@@ -967,8 +977,9 @@ mod tests {
     fn a_split_of_the_columns_changes_no_bit() -> Result<()> {
         // What makes the `threading` feature's halves exact: each entry of a packed product
         // does not depend on which other columns are computed with it.
-        // 51 Mflop: split between two threads with the `threading` feature.
-        let a = sample(256, 784, 0.1);
+        // 103 Mflop, too large for the direct kernel in whole and in parts: split between two
+        // threads with the `threading` feature.
+        let a = sample(512, 784, 0.1);
         let b = sample(784, 128, 0.2);
         let mut whole = Matrix::zeros(0, 0);
         matmul(&a, &b, &mut whole)?;
@@ -976,7 +987,7 @@ mod tests {
         for (j0, j1) in [(0, 37), (37, 64), (64, 128)] {
             matmul(&a, &b.columns(j0, j1 - j0).into_owned(), &mut part)?;
             for j in j0..j1 {
-                for i in 0..256 {
+                for i in 0..512 {
                     assert_eq!(part[(i, j - j0)].to_bits(), whole[(i, j)].to_bits(), "({i}, {j})");
                 }
             }
