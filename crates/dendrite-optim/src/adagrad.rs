@@ -3,6 +3,7 @@
 use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
+use crate::optimizer::in_halves;
 use crate::schedule::validate;
 use crate::{LrSchedule, Optimizer, Result};
 
@@ -73,7 +74,7 @@ impl Optimizer for Adagrad {
         let eps = self.config.epsilon as f32;
         self.core.step(params, |p, cache, lr, _| {
             let lr = lr as f32;
-            adagrad_update(p.value.as_mut_slice(), p.grad.as_slice(), cache.as_mut_slice(), lr, eps);
+            in_halves(&mut p.value, &p.grad, [cache], |w, g, [c]| adagrad_update(w, g, c, lr, eps));
         })
     }
 

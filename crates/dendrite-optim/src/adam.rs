@@ -3,6 +3,7 @@
 use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
+use crate::optimizer::in_halves;
 use crate::schedule::validate;
 use crate::{Error, LrSchedule, Optimizer, Result};
 
@@ -126,7 +127,7 @@ impl Optimizer for Adam {
             let c2 = 1.0 - beta2.powf(t as f64 + 1.0);
             let (inv_c1, inv_c2, lr) = ((1.0 / c1) as f32, (1.0 / c2) as f32, lr as f32);
             let k = AdamStep { b1, b2, one_minus_b1, one_minus_b2, inv_c1, inv_c2, lr, eps };
-            adam_update(p.value.as_mut_slice(), p.grad.as_slice(), m.as_mut_slice(), v.as_mut_slice(), &k);
+            in_halves(&mut p.value, &p.grad, [m, v], |w, g, [m, v]| adam_update(w, g, m, v, &k));
         })
     }
 

@@ -3,6 +3,7 @@
 use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
+use crate::optimizer::in_halves;
 use crate::schedule::validate;
 use crate::{Error, LrSchedule, Optimizer, Result};
 
@@ -85,12 +86,8 @@ impl Optimizer for RmsProp {
         let one_minus_rho = (1.0 - self.config.rho) as f32;
         self.core.step(params, |p, cache, lr, _| {
             let lr = lr as f32;
-            rmsprop_update(
-                p.value.as_mut_slice(),
-                p.grad.as_slice(),
-                cache.as_mut_slice(),
-                [lr, eps, rho, one_minus_rho],
-            );
+            let k = [lr, eps, rho, one_minus_rho];
+            in_halves(&mut p.value, &p.grad, [cache], |w, g, [c]| rmsprop_update(w, g, c, k));
         })
     }
 

@@ -3,6 +3,7 @@
 use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
+use crate::optimizer::in_halves;
 use crate::schedule::validate;
 use crate::{Error, LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result};
 
@@ -101,17 +102,20 @@ impl Optimizer for Sgd {
         match &mut self.core {
             Variant::Plain(core) => core.step(params, |p, (), lr, _| {
                 let lr = lr as f32;
-                for (w, &g) in p.value.as_mut_slice().iter_mut().zip(p.grad.as_slice()) {
-                    *w -= lr * g;
-                }
+                in_halves(&mut p.value, &p.grad, [], |w, g, []| {
+                    for (w, &g) in w.iter_mut().zip(g) {
+                        *w -= lr * g;
+                    }
+                });
             }),
             Variant::Momentum(core) => core.step(params, |p, u, lr, _| {
                 let lr = lr as f32;
-                let iter = p.value.as_mut_slice().iter_mut().zip(p.grad.as_slice()).zip(u.as_mut_slice());
-                for ((w, &g), u) in iter {
-                    *u = momentum * *u - lr * g;
-                    *w += *u;
-                }
+                in_halves(&mut p.value, &p.grad, [u], |w, g, [u]| {
+                    for ((w, &g), u) in w.iter_mut().zip(g).zip(u) {
+                        *u = momentum * *u - lr * g;
+                        *w += *u;
+                    }
+                });
             }),
         }
     }
