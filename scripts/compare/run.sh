@@ -43,6 +43,7 @@ rows = [
     ("B1 spiral64", ms("numpy_b1"), ms("torch_b1"), criterion("B1 spiral64 epoch")),
     ("B2 spiral512", ms("numpy_b2"), ms("torch_b2"), criterion("B2 spiral512 epoch")),
     ("B3 mnist-shape", None, ms("torch_b3"), criterion("B3 mnist-shape epoch (60000, batch 128, shuffled)")),
+    ("B3, a fit of one epoch", None, ms("torch_b3"), criterion("B3 mnist-shape fit of one epoch")),
 ]
 torch_version = json.loads((out / "torch_b1.json").read_text())["torch"]
 print(f"| workload | NumPy ms/epoch | PyTorch {torch_version} ms/epoch | Dendrite ms/epoch | vs NumPy | vs PyTorch |")
