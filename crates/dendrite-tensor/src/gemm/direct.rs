@@ -21,9 +21,8 @@ use std::arch::x86_64::{
     _mm256_setzero_ps, _mm256_shuffle_ps, _mm256_storeu_ps, _mm256_unpackhi_ps, _mm256_unpacklo_ps,
 };
 use std::cell::RefCell;
-use std::ops::Range;
 
-use super::Operand;
+use super::{Operand, Product};
 
 /// Rows of a block: two AVX registers.
 const MR: usize = 16;
@@ -41,46 +40,23 @@ pub(super) fn suits(m: usize, k: usize, n: usize) -> bool {
 }
 
 /// `out = alpha · A · B + beta · out + bias` (out m×n, column-major and contiguous; `bias`
-/// empty or one entry per column) for a product that [`suits`] this kernel.
-///
-/// With the `threading` feature a large product is split into two halves of the output's
-/// columns, the right one on the helper thread. Columns rather than rows: the helper then
-/// reads and writes the same half of a weight matrix in the forward and the backward pass as
-/// the optimizer's helper half updates, so those lines stay in its core's cache (a split of
-/// the rows made both cores read every weight, and the main thread's update waited on the
-/// other core's copies: Adam took 7 times as long).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn product(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: f32,
-    a: Operand<'_>,
-    b: Operand<'_>,
-    beta: f32,
-    bias: &[f32],
-    out: &mut [f32],
-) {
+/// empty or one entry per column) on this thread, for a product that [`suits`] this kernel.
+pub(super) fn product(p: Product<'_>, bias: &[f32], out: &mut [f32]) {
+    let Product { m, k, n, .. } = p;
     assert!(suits(m, k, n) && out.len() == m * n && (bias.is_empty() || bias.len() == n));
-    let job = Job { m, k, alpha, beta, a, b, bias };
-    #[cfg(feature = "threading")]
-    if 2 * m * n * k >= super::PARALLEL_FLOPS && n >= 2 {
-        let half = n / 2;
-        let (left, right) = out.split_at_mut(half * m);
-        crate::helper::join(|| job.columns(half..n, right), || job.columns(0..half, left));
-        return;
-    }
-    job.columns(0..n, out);
+    STRIP.with(|strip| {
+        let mut strip = strip.borrow_mut();
+        strip.resize(k, Line([0.0; MR]));
+        // SAFETY: `suits` checked for AVX2 and FMA; the operands view an m×k and a k×n matrix
+        // inside their slices (the strides come from their matrices, and a right half of B is
+        // sliced from its first column on), and `out` has the size asserted above.
+        unsafe { Job { p, bias }.run(out, &mut strip) }
+    });
 }
 
-/// One product: the operands and the coefficients.
+/// One product and its bias.
 struct Job<'a> {
-    m: usize,
-    k: usize,
-    alpha: f32,
-    beta: f32,
-    a: Operand<'a>,
-    b: Operand<'a>,
+    p: Product<'a>,
     bias: &'a [f32],
 }
 
@@ -95,36 +71,23 @@ thread_local! {
 }
 
 impl Job<'_> {
-    /// Computes the output's columns `cols` into `out` (m × `cols.len()`, column-major).
-    fn columns(&self, cols: Range<usize>, out: &mut [f32]) {
-        assert!(out.len() == self.m * cols.len());
-        STRIP.with(|strip| {
-            let mut strip = strip.borrow_mut();
-            strip.resize(self.k, Line([0.0; MR]));
-            // SAFETY: `product` checked for AVX2 and FMA (`suits`); its operands view an m×k
-            // and a k×n matrix inside their slices (the strides come from their matrices),
-            // `cols` lies within n, and `out` has the size asserted above.
-            unsafe { self.columns_avx(cols, out, &mut strip) }
-        });
-    }
-
     /// # Safety
-    /// AVX2 and FMA present; the operands view m×k and k×n matrices inside their slices,
-    /// `cols` within n, and `out` m × `cols.len()`.
+    /// AVX2 and FMA present; the operands view m×k and k×n matrices inside their slices, and
+    /// `out` holds m×n entries.
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn columns_avx(&self, cols: Range<usize>, out: &mut [f32], strip: &mut [Line]) {
-        let (m, k) = (self.m, self.k);
+    unsafe fn run(&self, out: &mut [f32], strip: &mut [Line]) {
+        let Product { m, k, n, .. } = self.p;
         for i in (0..m).step_by(MR) {
             let h = MR.min(m - i);
             // SAFETY: AVX2 is present (this function's features).
-            unsafe { copy_strip(self.a, i, h, k, strip) };
+            unsafe { copy_strip(self.p.a, i, h, k, strip) };
             let a = strip.as_ptr().cast::<f32>();
-            for j in cols.clone().step_by(NR) {
-                let c = out[(j - cols.start) * m + i..].as_mut_ptr();
+            for j in (0..n).step_by(NR) {
+                let c = out[j * m + i..].as_mut_ptr();
                 // SAFETY: rows i..i + h of columns j..j + W are inside `out` (from `c`, `m`
                 // apart) and inside B; the strip has k columns.
                 unsafe {
-                    match NR.min(cols.end - j) {
+                    match NR.min(n - j) {
                         6 => self.block::<6>(a, h, j, c),
                         5 => self.block::<5>(a, h, j, c),
                         4 => self.block::<4>(a, h, j, c),
@@ -145,15 +108,15 @@ impl Job<'_> {
     /// AVX2 and FMA present; the block inside the output and B.
     #[inline(always)]
     unsafe fn block<const W: usize>(&self, a: *const f32, h: usize, j: usize, c: *mut f32) {
-        let (rsb, csb) = (self.b.rs, self.b.cs);
+        let (rsb, csb) = (self.p.b.rs, self.p.b.cs);
         // Column p of the block's part of B: W entries `csb` apart, from `rsb · p`.
-        let b = self.b.data[j * csb as usize..].as_ptr();
+        let b = self.p.b.data[j * csb as usize..].as_ptr();
         // SAFETY: the caller's promises; masked accesses touch only rows below `h`.
         unsafe {
             let mut lo = [_mm256_setzero_ps(); W];
             let mut hi = [_mm256_setzero_ps(); W];
             let (mut ap, mut bp) = (a, b);
-            for _ in 0..self.k {
+            for _ in 0..self.p.k {
                 let a0 = _mm256_loadu_ps(ap);
                 let a1 = _mm256_loadu_ps(ap.add(8));
                 for q in 0..W {
@@ -164,7 +127,7 @@ impl Job<'_> {
                 ap = ap.add(MR);
                 bp = bp.offset(rsb);
             }
-            let (alpha, beta) = (_mm256_set1_ps(self.alpha), _mm256_set1_ps(self.beta));
+            let (alpha, beta) = (_mm256_set1_ps(self.p.alpha), _mm256_set1_ps(self.p.beta));
             let lane = |r: usize| if r < h { -1 } else { 0 };
             let m0 =
                 _mm256_setr_epi32(lane(0), lane(1), lane(2), lane(3), lane(4), lane(5), lane(6), lane(7));
@@ -179,13 +142,13 @@ impl Job<'_> {
                 lane(15),
             );
             for q in 0..W {
-                let col = c.wrapping_add(q * self.m);
+                let col = c.wrapping_add(q * self.p.m);
                 let (mut v0, mut v1) = (lo[q], hi[q]);
-                if self.alpha != 1.0 {
+                if self.p.alpha != 1.0 {
                     v0 = _mm256_mul_ps(v0, alpha);
                     v1 = _mm256_mul_ps(v1, alpha);
                 }
-                if self.beta != 0.0 {
+                if self.p.beta != 0.0 {
                     let (o0, o1) = if h == MR {
                         (_mm256_loadu_ps(col), _mm256_loadu_ps(col.add(8)))
                     } else {
@@ -299,11 +262,9 @@ unsafe fn transpose8(rows: [&[f32]; 8]) -> [[f32; 8]; 8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gemm::by_column_halves;
+    use crate::gemm::tests::sample;
     use crate::{Matrix, Transpose};
-
-    fn sample(r: usize, c: usize, salt: f32) -> Matrix {
-        Matrix::from_fn(r, c, |i, j| ((i * 7 + j * 3) as f32 * 0.37 + salt).sin())
-    }
 
     /// The documented arithmetic, one entry at a time: a chain of fused multiply-adds over p
     /// in order from zero, times alpha, plus beta times the old entry, plus the bias.
@@ -366,7 +327,9 @@ mod tests {
                     let (_, _, rsb, csb) = tb.view(&b);
                     let av = Operand { data: a.as_slice(), rs: rsa, cs: csa };
                     let bv = Operand { data: b.as_slice(), rs: rsb, cs: csb };
-                    product(m, k, n, alpha, av, bv, beta, bias, out.as_mut_slice());
+                    let p = Product { m, k, n, alpha, beta, a: av, b: bv };
+                    // Split in halves of the columns with the `threading` feature, as `gemm` does.
+                    by_column_halves(p, bias, out.as_mut_slice(), product);
                     let expected = reference(&a, ta, &b, tb, alpha, beta, bias, &old);
                     for (i, (x, y)) in out.iter().zip(expected.iter()).enumerate() {
                         assert_eq!(
