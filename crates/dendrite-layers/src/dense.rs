@@ -195,6 +195,12 @@ impl Dense {
         &self.biases
     }
 
+    /// The weight and bias parameters, for a caller that computes the layer's pass itself,
+    /// fused with the layers around it, and writes the gradients.
+    pub fn params_mut(&mut self) -> (&mut Param, &mut Param) {
+        (&mut self.weights, &mut self.biases)
+    }
+
     /// The layer's settings (with the default initializer, which is not recorded).
     #[must_use]
     pub fn config(&self) -> DenseConfig {

@@ -39,6 +39,11 @@ pub struct Dropout {
     /// The key of the last training pass's mask: backward draws the same lanes again rather
     /// than keep a mask as large as the batch.
     key: u64,
+    /// The shape of the last training pass's input.
+    pass_shape: (usize, usize),
+    /// The last training pass was computed by a fused caller ([`Dropout::draw_pass`]): the
+    /// layer holds no output of it.
+    elsewhere: bool,
     output: Matrix,
     dinputs: Matrix,
     last_mode: Option<Mode>,
@@ -71,6 +76,8 @@ impl Dropout {
             scale: (1.0 / keep) as f32,
             rng,
             key: 0,
+            pass_shape: (0, 0),
+            elsewhere: false,
             output: Matrix::zeros(0, 0),
             dinputs: Matrix::zeros(0, 0),
             last_mode: None,
@@ -102,7 +109,7 @@ impl Dropout {
         if self.last_mode != Some(Mode::Train) {
             return Matrix::zeros(0, 0);
         }
-        let (rows, cols) = self.output.shape();
+        let (rows, cols) = self.pass_shape;
         let ones = Matrix::from_element(rows, cols, 1.0);
         let mut mask = Matrix::zeros(rows, cols);
         masked_map(ones.as_slice(), ones.as_slice(), mask.as_mut_slice(), self.draws(), |x, _, v| x * v);
@@ -113,9 +120,7 @@ impl Dropout {
     /// `v`: `x · v` alone, or with an activation before the dropout fused in (see
     /// [`crate::ReluDropout`]).
     pub(crate) fn forward_fused(&mut self, input: &Matrix, f: impl Fn(f32, f32, f32) -> f32) -> &Matrix {
-        // One 64-bit key from the layer's generator per pass.
-        self.key = self.rng.next_u64();
-        self.last_mode = Some(Mode::Train);
+        self.start_pass(input.nrows(), input.ncols());
         resize(&mut self.output, input.nrows(), input.ncols());
         let draws = self.draws();
         masked_map(input.as_slice(), input.as_slice(), self.output.as_mut_slice(), draws, f);
@@ -135,7 +140,7 @@ impl Dropout {
         out: &mut Matrix,
         f: impl Fn(f32, f32, f32) -> f32,
     ) -> Result<()> {
-        let trained = self.last_mode == Some(Mode::Train);
+        let trained = self.forwarded_here() && self.last_mode == Some(Mode::Train);
         check_backward(|| self.describe(), trained, &self.output, dvalues)?;
         check_backward(|| self.describe(), trained, &self.output, input)?;
         resize(out, dvalues.nrows(), dvalues.ncols());
@@ -143,9 +148,47 @@ impl Dropout {
         Ok(())
     }
 
+    /// A training pass over a `rows × cols` input that the caller computes itself, fused with
+    /// the layers around: takes the pass's key from the layer's generator, as
+    /// [`Layer::forward`] would, and returns the draws that decide its elements. The layer
+    /// keeps no output of the pass (its own backward pass errs until its next forward pass);
+    /// [`Dropout::mask`] gives the pass's mask.
+    ///
+    /// # Example
+    /// ```
+    /// use dendrite_layers::{Dropout, Layer, Mode};
+    /// use dendrite_tensor::{Matrix, Rng};
+    /// # fn main() -> dendrite_layers::Result<()> {
+    /// let (mut a, mut b) = (Dropout::with_rng(0.5, Rng::seed_from_u64(3))?, Dropout::with_rng(0.5, Rng::seed_from_u64(3))?);
+    /// let x = Matrix::from_element(4, 3, 1.0);
+    /// let out = a.forward(&x, Mode::Train)?;
+    /// let draws = b.draw_pass(4, 3);
+    /// assert!((0..12).all(|e| out[e] == draws.value(e)));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn draw_pass(&mut self, rows: usize, cols: usize) -> MaskDraws {
+        self.start_pass(rows, cols);
+        self.elsewhere = true;
+        self.draws()
+    }
+
+    /// Starts a training pass: one 64-bit key from the layer's generator.
+    fn start_pass(&mut self, rows: usize, cols: usize) {
+        self.key = self.rng.next_u64();
+        self.last_mode = Some(Mode::Train);
+        self.pass_shape = (rows, cols);
+        self.elsewhere = false;
+    }
+
+    /// Whether the layer holds the output of its last pass.
+    fn forwarded_here(&self) -> bool {
+        self.last_mode.is_some() && !self.elsewhere
+    }
+
     /// The draws of the last training pass.
-    fn draws(&self) -> Draws {
-        Draws { key: self.key, keep_below: self.keep_below, scale: self.scale }
+    fn draws(&self) -> MaskDraws {
+        MaskDraws { key: self.key, keep_below: self.keep_below, scale: self.scale }
     }
 }
 
@@ -159,13 +202,33 @@ fn mask_bits(key: u64, e: usize) -> u16 {
     (splitmix64_at(key, (e / 4) as u64) >> (16 * (e % 4))) as u16
 }
 
-/// The draws of a training pass: element `e` is kept, and scaled by `scale`, when
-/// `mask_bits(key, e) < keep_below`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Draws {
-    key: u64,
-    keep_below: u32,
-    scale: f32,
+/// The draws of a dropout layer's training pass: element `e` of the input (column-major) is
+/// kept, and scaled by `scale`, when lane `e % 4` (16 bits, from the low ones) of SplitMix64
+/// output `e / 4` from `key` is below `keep_below` (see [`Dropout`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MaskDraws {
+    /// The pass's key.
+    pub key: u64,
+    /// The 16-bit draws below it keep their element: `round((1 − rate) · 2¹⁶)`.
+    pub keep_below: u32,
+    /// The factor of a kept element, `1 / (1 − rate)`.
+    pub scale: f32,
+}
+
+impl MaskDraws {
+    /// The 16 random bits that decide element `e`.
+    #[inline]
+    #[must_use]
+    pub fn bits(&self, e: usize) -> u16 {
+        (splitmix64_at(self.key, (e / 4) as u64) >> (16 * (e % 4))) as u16
+    }
+
+    /// The mask value of element `e`: the scale if it is kept, else 0.
+    #[inline]
+    #[must_use]
+    pub fn value(&self, e: usize) -> f32 {
+        if u32::from(self.bits(e)) < self.keep_below { self.scale } else { 0.0 }
+    }
 }
 
 /// `out[e] = f(a[e], b[e], v[e])` with the mask value `v[e]`: `scale` for a kept element, else 0, compiled for
@@ -175,10 +238,10 @@ pub(crate) fn masked_map<F: Fn(f32, f32, f32) -> f32>(
     a: &[f32],
     b: &[f32],
     out: &mut [f32],
-    draws: Draws,
+    draws: MaskDraws,
     f: F,
 ) {
-    let Draws { key, keep_below, scale } = draws;
+    let MaskDraws { key, keep_below, scale } = draws;
     let mut lanes = [0u16; BLOCK];
     for (i, ((a, b), out)) in a.chunks(BLOCK).zip(b.chunks(BLOCK)).zip(out.chunks_mut(BLOCK)).enumerate() {
         // A block's draws are independent of each other: they fill SIMD registers.
@@ -225,6 +288,7 @@ impl Layer for Dropout {
             Mode::Infer => {
                 resize(&mut self.output, input.nrows(), input.ncols());
                 self.output.copy_from(input);
+                self.elsewhere = false;
             }
         }
         self.last_mode = Some(mode);
@@ -232,7 +296,7 @@ impl Layer for Dropout {
     }
 
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
-        check_backward(|| self.describe(), self.last_mode.is_some(), &self.output, dvalues)?;
+        check_backward(|| self.describe(), self.forwarded_here(), &self.output, dvalues)?;
         resize(&mut self.dinputs, dvalues.nrows(), dvalues.ncols());
         if self.last_mode == Some(Mode::Train) {
             let mut dinputs = std::mem::take(&mut self.dinputs);

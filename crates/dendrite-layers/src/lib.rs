@@ -37,7 +37,7 @@ mod tanh;
 pub mod testing;
 
 pub use dense::{Dense, DenseConfig};
-pub use dropout::Dropout;
+pub use dropout::{Dropout, MaskDraws};
 pub use error::{Error, Result};
 pub use fused::ReluDropout;
 pub use layer::{Layer, Mode};

@@ -389,12 +389,20 @@ impl Model {
 
     /// One forward pass, backward pass and update on a batch.
     fn train_step(&mut self, x: &Matrix, y: Targets<'_>, epoch: usize, step: usize) -> Result<StepStats> {
-        let (data_loss, hits, count) = match self.tile_rows(x.nrows()) {
-            Some(tile) => self.gradients_tiled(x, y, epoch, step, tile)?,
-            None => {
-                let (loss, hits, count) = self.gradients(x, y, epoch, step, 1.0)?;
-                (f64::from(loss), hits, count)
-            }
+        let swept = match (self.perceptron(y), y) {
+            (Some(net), Targets::Classes(labels)) => self.gradients_perceptron(x, labels, net)?,
+            _ => None,
+        };
+        // A perceptron whose loss is not finite runs again layer by layer, which names the layer.
+        let (data_loss, hits, count) = match swept {
+            Some(sums) => sums,
+            None => match self.tile_rows(x.nrows()) {
+                Some(tile) => self.gradients_tiled(x, y, epoch, step, tile)?,
+                None => {
+                    let (loss, hits, count) = self.gradients(x, y, epoch, step, 1.0)?;
+                    (f64::from(loss), hits, count)
+                }
+            },
         };
         let reg_loss = f64::from(regularization_loss(&self.layers));
         for (i, layer) in self.layers.iter().enumerate() {

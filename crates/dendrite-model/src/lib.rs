@@ -26,6 +26,7 @@ mod fit;
 mod history;
 mod loss_kind;
 mod metric;
+mod mlp;
 mod model;
 mod persist;
 mod preprocess;

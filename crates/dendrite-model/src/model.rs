@@ -31,6 +31,8 @@ pub struct Model {
     pub(crate) eval_batch: crate::batch::Batch,
     /// Tile buffers of tiled training (see `tiled.rs`).
     pub(crate) tile_batch: crate::batch::Batch,
+    /// Buffers of a two-layer perceptron's training pass (see `mlp.rs`).
+    pub(crate) perceptron_scratch: crate::mlp::Scratch,
 }
 
 /// The result of [`Model::evaluate`].
@@ -76,6 +78,7 @@ impl Model {
             epochs: 0,
             eval_batch: crate::batch::Batch::default(),
             tile_batch: crate::batch::Batch::default(),
+            perceptron_scratch: crate::mlp::Scratch::default(),
         }
     }
 

@@ -291,8 +291,11 @@ mod tests {
         let build = |plugin: bool| {
             let mut builder = Model::builder(2).dense(16);
             builder = if plugin { builder.layer(Box::new(PluginRelu::default())) } else { builder.relu() };
+            // Two hidden layers: not a two-layer perceptron, which trains in a sweep of its own.
             builder
                 .dropout(0.2)
+                .dense(8)
+                .relu()
                 .dense(3)
                 .softmax()
                 .loss(LossKind::CategoricalCrossEntropy)
@@ -305,6 +308,7 @@ mod tests {
         let x = Matrix::from_fn(1200, 2, |_, _| rng.normal_f32());
         let y: Vec<usize> = (0..1200).map(|_| rng.below(3) as usize).collect();
         assert!(fused.tile_rows(1200).is_some());
+        assert_eq!(fused.perceptron(Targets::Classes(&y)), None);
         for _ in 0..3 {
             let a = fused.train_batch(&x, Targets::Classes(&y))?;
             let b = apart.train_batch(&x, Targets::Classes(&y))?;

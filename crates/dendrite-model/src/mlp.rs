@@ -1,0 +1,353 @@
+//! Training of a two-layer perceptron in one sweep: a model whose layers are Dense → ReLU
+//! (→ Dropout) → Dense → Softmax under categorical cross-entropy, with few inputs and few
+//! classes (at most eight of each, as the book's spiral networks), trains each batch through
+//! [`kernel`]: block by block of rows, the hidden activations exist only for the block, so the
+//! pass reads the batch once and writes nothing as large as it.
+//!
+//! The gradients are those of the layers run one by one, summed in another order (to within
+//! float rounding: the tests compare them), and the dropout layer draws its key and decides its
+//! elements exactly as it would alone.
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+mod kernel;
+#[cfg(target_arch = "x86_64")]
+#[rustversion::since(1.89)]
+#[allow(unsafe_code)]
+mod avx512 {
+    include!("mlp/avx512.rs");
+}
+
+use std::any::Any;
+
+use dendrite_layers::{Dense, Dropout, Layer, Relu, Softmax};
+use dendrite_losses::Targets;
+
+pub(crate) use kernel::Scratch;
+use kernel::{Grads, MAX_WIDTH, Net, Sums};
+
+use crate::{Accuracy, Model, Result};
+
+/// Where the layers of a two-layer perceptron are in the model: the first dense layer is the
+/// model's first, the ReLU its second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Perceptron {
+    /// The index of the dropout layer after the ReLU, if any.
+    dropout: Option<usize>,
+    /// The index of the second dense layer.
+    second: usize,
+}
+
+fn is<T: Any>(layer: &dyn Layer) -> bool {
+    let layer: &dyn Any = layer;
+    layer.is::<T>()
+}
+
+fn dense(layer: &dyn Layer) -> Option<&Dense> {
+    let layer: &dyn Any = layer;
+    layer.downcast_ref()
+}
+
+impl Model {
+    /// The model as a two-layer perceptron that trains on `y` in one sweep, if it is one.
+    pub(crate) fn perceptron(&self, y: Targets<'_>) -> Option<Perceptron> {
+        if self.fused.is_none() || self.accuracy != Accuracy::Categorical || !matches!(y, Targets::Classes(_))
+        {
+            return None;
+        }
+        let (first, dropout, second) = match self.layers.as_slice() {
+            [first, relu, second, softmax]
+                if is::<Relu>(relu.as_ref()) && is::<Softmax>(softmax.as_ref()) =>
+            {
+                (first, None, second)
+            }
+            [first, relu, dropout, second, softmax]
+                if is::<Relu>(relu.as_ref())
+                    && is::<Dropout>(dropout.as_ref())
+                    && is::<Softmax>(softmax.as_ref()) =>
+            {
+                (first, Some(2), second)
+            }
+            _ => return None,
+        };
+        let (first, second_dense) = (dense(first.as_ref())?, dense(second.as_ref())?);
+        let small = first.inputs() <= MAX_WIDTH && second_dense.neurons() <= MAX_WIDTH;
+        (small && first.neurons() == second_dense.inputs())
+            .then_some(Perceptron { dropout, second: self.layers.len() - 2 })
+    }
+
+    /// [`Model::gradients`] of a batch of a two-layer perceptron in one sweep: sets the
+    /// parameters' gradients (the regularization penalty's included) and returns the mean data
+    /// loss, the hits and the count, or `None` when the loss is not finite (the caller then runs
+    /// the layers one by one, which name the layer that diverged).
+    pub(crate) fn gradients_perceptron(
+        &mut self,
+        x: &dendrite_tensor::Matrix,
+        labels: &[usize],
+        net: Perceptron,
+    ) -> Result<Option<(f64, usize, usize)>> {
+        let rows = x.nrows();
+        let hidden = dense(self.layers[0].as_ref()).expect("a perceptron").neurons();
+        let draws = net.dropout.map(|i| {
+            let layer: &mut dyn Any = self.layers[i].as_mut();
+            layer.downcast_mut::<Dropout>().expect("a perceptron").draw_pass(rows, hidden)
+        });
+        let mut scratch = std::mem::take(&mut self.perceptron_scratch);
+        let (before, after) = self.layers.split_at_mut(net.second);
+        let first: &mut dyn Any = before[0].as_mut();
+        let second: &mut dyn Any = after[0].as_mut();
+        let (first, second) = (
+            first.downcast_mut::<Dense>().expect("a perceptron"),
+            second.downcast_mut::<Dense>().expect("a perceptron"),
+        );
+        let (w1, b1) = first.params_mut();
+        let (w2, b2) = second.params_mut();
+        let net = Net {
+            x: x.as_slice(),
+            rows,
+            inputs: w1.value.nrows(),
+            w1: w1.value.as_slice(),
+            b1: b1.value.as_slice(),
+            hidden,
+            w2: w2.value.as_slice(),
+            b2: b2.value.as_slice(),
+            classes: w2.value.ncols(),
+            labels,
+            dropout: draws,
+        };
+        let mut grads = Grads {
+            w1: w1.grad.as_mut_slice(),
+            b1: b1.grad.as_mut_slice(),
+            w2: w2.grad.as_mut_slice(),
+            b2: b2.grad.as_mut_slice(),
+        };
+        let Sums { loss, hits } = train(&net, &mut grads, &mut scratch);
+        for p in [w1, b1, w2, b2] {
+            p.regularizer.add_gradient(&p.value, &mut p.grad);
+        }
+        self.perceptron_scratch = scratch;
+        let loss = loss / rows as f64;
+        Ok(loss.is_finite().then_some((loss, hits, rows)))
+    }
+}
+
+/// The pass in the fastest vectors this machine runs (the same bits in any of them).
+fn train(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch) -> Sums {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(sums) = avx512(net, grads, scratch).or_else(|| avx2::train(net, grads, scratch)) {
+        return sums;
+    }
+    kernel::train_portable(net, grads, scratch)
+}
+
+/// The pass in AVX-512 registers, where the compiler has them (Rust 1.89) and the machine too.
+#[cfg(target_arch = "x86_64")]
+#[rustversion::since(1.89)]
+fn avx512(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch) -> Option<Sums> {
+    avx512::train(net, grads, scratch)
+}
+
+/// Without Rust 1.89's AVX-512 intrinsics: none.
+#[cfg(target_arch = "x86_64")]
+#[rustversion::before(1.89)]
+fn avx512(_: &Net<'_>, _: &mut Grads<'_>, _: &mut Scratch) -> Option<Sums> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use dendrite_layers::DenseConfig;
+    use dendrite_losses::Targets;
+    use dendrite_tensor::{Matrix, Parameterized, Rng};
+
+    #[cfg(target_arch = "x86_64")]
+    use super::avx2;
+    use super::kernel::{self, Draws, Grads, Net, Scratch, Sums};
+    use crate::{LossKind, Model};
+
+    /// Dense(inputs → hidden) with all four regularizers → ReLU (→ Dropout) → Dense(hidden →
+    /// classes) → Softmax, under cross-entropy.
+    fn model(inputs: usize, hidden: usize, classes: usize, dropout: f32, seed: u64) -> Model {
+        let config = DenseConfig {
+            weight_l1: 1e-3,
+            weight_l2: 5e-4,
+            bias_l1: 2e-3,
+            bias_l2: 5e-4,
+            ..DenseConfig::new(inputs, hidden)
+        };
+        let mut builder = Model::builder(inputs).dense_with(config).relu();
+        if dropout > 0.0 {
+            builder = builder.dropout(dropout);
+        }
+        builder
+            .dense(classes)
+            .softmax()
+            .loss(LossKind::CategoricalCrossEntropy)
+            .seed(seed)
+            .build()
+            .expect("valid")
+    }
+
+    fn data(rows: usize, inputs: usize, classes: usize, seed: u64) -> (Matrix, Vec<usize>) {
+        let mut rng = Rng::seed_from_u64(seed);
+        let x = Matrix::from_fn(rows, inputs, |_, _| rng.normal_f32());
+        let y = (0..rows).map(|_| rng.below(classes as u64) as usize).collect();
+        (x, y)
+    }
+
+    fn grads(model: &Model) -> Vec<f32> {
+        let mut out = Vec::new();
+        model.visit_params(&mut |p| out.extend_from_slice(p.grad.as_slice()));
+        out
+    }
+
+    /// The sweep's loss, hits and gradients against those of the layers run one by one on the
+    /// whole batch (the same dropout key, so the same masks).
+    fn assert_sweep_matches_the_layers(
+        inputs: usize,
+        hidden: usize,
+        classes: usize,
+        dropout: f32,
+        rows: usize,
+    ) {
+        let (mut swept, mut layered) =
+            (model(inputs, hidden, classes, dropout, 3), model(inputs, hidden, classes, dropout, 3));
+        let (x, y) = data(rows, inputs, classes, 11);
+        let net = swept.perceptron(Targets::Classes(&y)).expect("a perceptron");
+        let (loss, hits, count) =
+            swept.gradients_perceptron(&x, &y, net).expect("runs").expect("a finite loss");
+        let (want_loss, want_hits, want_count) =
+            layered.gradients(&x, Targets::Classes(&y), 0, 0, 1.0).expect("runs");
+        let case = format!("{inputs} → {hidden} → {classes}, dropout {dropout}, {rows} rows");
+        assert!((loss - f64::from(want_loss)).abs() < 1e-5, "{case}: loss {loss} vs {want_loss}");
+        assert_eq!((hits, count), (want_hits, want_count), "{case}");
+        let (got, want) = (grads(&swept), grads(&layered));
+        let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        for (k, (a, b)) in got.iter().zip(&want).enumerate() {
+            assert!((a - b).abs() <= 2e-5 * scale, "{case}: gradient {k}: {a} vs {b}");
+        }
+        assert_eq!(swept.rng(), layered.rng());
+    }
+
+    #[test]
+    fn the_sweep_gives_the_gradients_of_the_layers() {
+        // The book's spiral network, and shapes across the kernel's edges: a short last block,
+        // rows not a multiple of 4 (masks that start inside a draw), one row, odd widths.
+        assert_sweep_matches_the_layers(2, 64, 3, 0.1, 3000);
+        assert_sweep_matches_the_layers(2, 64, 3, 0.0, 3000);
+        assert_sweep_matches_the_layers(2, 512, 3, 0.1, 1000);
+        assert_sweep_matches_the_layers(1, 7, 2, 0.3, 1003);
+        assert_sweep_matches_the_layers(3, 33, 4, 0.5, 77);
+        assert_sweep_matches_the_layers(4, 16, 1, 0.2, 45);
+        assert_sweep_matches_the_layers(2, 5, 3, 0.1, 1);
+    }
+
+    #[test]
+    fn each_training_step_has_the_gradients_of_the_layers() -> crate::Result<()> {
+        // 300 full-batch steps of the spiral network with Adam, through the sweep; at each
+        // step the layers one by one, from the same weights and dropout generator, give the
+        // same loss, hits and gradients (to float rounding). Training itself amplifies rounding
+        // (Adam turns near-zero gradients into whole steps), so the weights are synchronized
+        // rather than trained twice.
+        let (mut swept, mut layered) = (model(2, 64, 3, 0.1, 5), model(2, 64, 3, 0.1, 5));
+        let (x, y) = dendrite_data::spiral_data(200, 3, &mut Rng::seed_from_u64(0));
+        for step in 0..300 {
+            let mut values = Vec::new();
+            swept.visit_params(&mut |p| values.push(p.value.clone()));
+            let mut values = values.into_iter();
+            layered.visit_params_mut(&mut |p| p.value = values.next().expect("the same parameters"));
+            let (loss, hits, _) = layered.gradients(&x, Targets::Classes(&y), 0, step, 1.0)?;
+            let stats = swept.train_batch(&x, Targets::Classes(&y))?;
+            assert!(
+                (stats.data_loss - f64::from(loss)).abs() < 1e-5,
+                "step {step}: {} vs {loss}",
+                stats.data_loss
+            );
+            assert_eq!(stats.hits, hits, "step {step}");
+            let (got, want) = (grads(&swept), grads(&layered));
+            let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            for (k, (a, b)) in got.iter().zip(&want).enumerate() {
+                assert!((a - b).abs() <= 2e-5 * scale, "step {step}, gradient {k}: {a} vs {b}");
+            }
+        }
+        Ok(())
+    }
+
+    /// The gradients, loss and hits of a pass through `train` on a network of the given sizes
+    /// with values from `seed`, as bits.
+    fn pass_bits(
+        train: impl Fn(&Net<'_>, &mut Grads<'_>, &mut Scratch) -> Option<Sums>,
+        (inputs, hidden, classes, rows): (usize, usize, usize, usize),
+        dropout: Option<Draws>,
+        seed: u64,
+    ) -> Option<Vec<u64>> {
+        let mut rng = Rng::seed_from_u64(seed);
+        let mut values =
+            |n: usize, scale: f32| -> Vec<f32> { (0..n).map(|_| scale * rng.normal_f32()).collect() };
+        let (x, w1, b1, w2, b2) = (
+            values(rows * inputs, 1.0),
+            values(inputs * hidden, 0.7),
+            values(hidden, 0.3),
+            values(hidden * classes, 0.4),
+            values(classes, 0.2),
+        );
+        let labels: Vec<usize> = (0..rows).map(|r| (r * 7 + r / 3) % classes).collect();
+        let net = Net {
+            x: &x,
+            rows,
+            inputs,
+            w1: &w1,
+            b1: &b1,
+            hidden,
+            w2: &w2,
+            b2: &b2,
+            classes,
+            labels: &labels,
+            dropout,
+        };
+        let (mut dw1, mut db1, mut dw2, mut db2) =
+            (vec![0.0; inputs * hidden], vec![0.0; hidden], vec![0.0; hidden * classes], vec![0.0; classes]);
+        let mut grads = Grads { w1: &mut dw1, b1: &mut db1, w2: &mut dw2, b2: &mut db2 };
+        let sums = train(&net, &mut grads, &mut Scratch::default())?;
+        let mut bits: Vec<u64> =
+            [dw1, db1, dw2, db2].iter().flatten().map(|v| u64::from(v.to_bits())).collect();
+        bits.extend([sums.loss.to_bits(), sums.hits as u64]);
+        Some(bits)
+    }
+
+    #[test]
+    fn every_vector_width_gives_the_bits_of_plain_arrays() {
+        let draws = |rate: f64, key: u64| {
+            let keep = 1.0 - rate;
+            Draws { key, keep_below: (keep * 65536.0).round() as u32, scale: (1.0 / keep) as f32 }
+        };
+        let mut checked = 0;
+        for (case, shape) in
+            [(2, 64, 3, 3000), (2, 37, 3, 1003), (1, 16, 1, 33), (3, 9, 4, 250), (4, 20, 2, 17), (4, 3, 4, 1)]
+                .into_iter()
+                .enumerate()
+        {
+            for dropout in [None, Some(draws(0.1, 99)), Some(draws(0.6, 7))] {
+                let seed = case as u64;
+                let portable =
+                    pass_bits(|n, g, s| Some(kernel::train_portable(n, g, s)), shape, dropout, seed);
+                #[cfg(target_arch = "x86_64")]
+                for (name, bits) in [
+                    ("AVX2", pass_bits(avx2::train, shape, dropout, seed)),
+                    ("AVX-512", pass_bits(super::avx512, shape, dropout, seed)),
+                ] {
+                    if let Some(bits) = bits {
+                        assert_eq!(bits, portable.clone().expect("runs"), "{name}, {shape:?}, {dropout:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        // This machine runs at least one of the vector kinds (x86-64 machines with AVX2).
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            assert!(checked > 0);
+        }
+        let _ = checked;
+    }
+}
