@@ -3,14 +3,15 @@
 // needs Rust 1.89, where the AVX-512 intrinsics became stable.)
 
 use std::arch::x86_64::{
-    __m256i, __m512, _CMP_GT_OQ, _mm256_loadu_si256, _mm256_set_epi64x, _mm256_srli_epi64, _mm256_xor_si256,
+    __m256i, __m512, __m512i, _CMP_GT_OQ, _mm512_castsi512_si256, _mm512_extracti64x4_epi64, _mm512_mullo_epi64,
+    _mm512_set_epi64, _mm512_set1_epi64, _mm512_srli_epi64, _mm512_xor_si512, _mm256_loadu_si256, _mm256_set_epi64x, _mm256_srli_epi64, _mm256_xor_si256,
     _mm256_mullo_epi64, _mm512_add_ps, _mm512_cmp_ps_mask, _mm512_cmplt_epu32_mask, _mm512_cvtepu16_epi32,
     _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_max_ps, _mm512_maskz_mov_ps, _mm512_mul_ps, _mm512_set1_epi32,
     _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps, _mm256_set1_epi64x, _mm256_storeu_si256,
 };
 
 use super::avx2::states;
-use super::kernel::{Draws, Grads, LANES, Net, Scratch, Simd, Sums, train_with, with_widths};
+use super::kernel::{Draws, Grads, LANES, MAX_VECTORS, Net, Scratch, Simd, Sums, train_with, with_widths};
 
 /// The pass in AVX-512 registers if the machine has them; `None` otherwise.
 pub(crate) fn train(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch) -> Option<Sums> {
@@ -27,7 +28,7 @@ pub(crate) fn train(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch)
 
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
 unsafe fn train_avx512(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch) -> Sums {
-    with_widths!(net, train_with::<Avx512, _, _, 32>(Avx512, net, grads, scratch))
+    with_widths!(net, train_with::<Avx512, _, _, 64>(Avx512, net, grads, scratch))
 }
 
 /// The token of a machine with AVX-512 F, BW, DQ and VL: made only after [`train`] checked
@@ -48,6 +49,21 @@ impl Avx512 {
             z = _mm256_mullo_epi64(_mm256_xor_si256(z, _mm256_srli_epi64::<30>(z)), c1);
             z = _mm256_mullo_epi64(_mm256_xor_si256(z, _mm256_srli_epi64::<27>(z)), c2);
             _mm256_xor_si256(z, _mm256_srli_epi64::<31>(z))
+        }
+    }
+
+    /// SplitMix64 outputs `index..index + 8` from `key`, a 64-bit lane each.
+    #[inline(always)]
+    fn draws8(self, key: u64, index: usize) -> __m512i {
+        let ([s0, s1, s2, s3], [s4, s5, s6, s7]) = (states(key, index), states(key, index + 4));
+        // SAFETY: AVX-512 F and DQ are present (the token).
+        unsafe {
+            let c1 = _mm512_set1_epi64(0xbf58_476d_1ce4_e5b9_u64 as i64);
+            let c2 = _mm512_set1_epi64(0x94d0_49bb_1331_11eb_u64 as i64);
+            let mut z = _mm512_set_epi64(s7, s6, s5, s4, s3, s2, s1, s0);
+            z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64::<30>(z)), c1);
+            z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64::<27>(z)), c2);
+            _mm512_xor_si512(z, _mm512_srli_epi64::<31>(z))
         }
     }
 
@@ -126,5 +142,25 @@ impl Simd for Avx512 {
             let lanes = &bits[offset..offset + LANES];
             self.decide(unsafe { _mm256_loadu_si256(lanes.as_ptr().cast()) }, draws)
         }
+    }
+
+    #[inline(always)]
+    fn masks(self, draws: &Draws, e0: usize, vectors: usize) -> [__m512; MAX_VECTORS] {
+        let mut out = [self.splat(0.0); MAX_VECTORS];
+        if e0 % 4 != 0 || vectors % 2 != 0 {
+            for (q, o) in out.iter_mut().enumerate().take(vectors) {
+                *o = self.mask(draws, e0 + q * LANES);
+            }
+            return out;
+        }
+        // Eight draws hold the 16-bit lanes of 32 elements in order: two vectors.
+        for pair in 0..vectors / 2 {
+            let d = self.draws8(draws.key, e0 / 4 + 8 * pair);
+            unsafe {
+                out[2 * pair] = self.decide(_mm512_castsi512_si256(d), draws);
+                out[2 * pair + 1] = self.decide(_mm512_extracti64x4_epi64::<1>(d), draws);
+            }
+        }
+        out
     }
 }

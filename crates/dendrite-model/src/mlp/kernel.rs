@@ -19,7 +19,7 @@ use dendrite_tensor::{exp, ln};
 pub(crate) const LANES: usize = 16;
 
 /// Vectors per block of rows at most.
-pub(crate) const MAX_VECTORS: usize = 2;
+pub(crate) const MAX_VECTORS: usize = 4;
 
 /// Inputs (columns of the batch) and classes at most.
 pub(crate) const MAX_WIDTH: usize = 4;
@@ -93,6 +93,15 @@ pub(crate) trait Simd: Copy {
     fn where_positive(self, h: Self::F, v: Self::F) -> Self::F;
     /// The mask values of elements `e0..e0 + LANES`.
     fn mask(self, draws: &Draws, e0: usize) -> Self::F;
+    /// The mask values of elements `e0..e0 + vectors · LANES`, a vector each.
+    #[inline(always)]
+    fn masks(self, draws: &Draws, e0: usize, vectors: usize) -> [Self::F; MAX_VECTORS] {
+        let mut out = [self.splat(0.0); MAX_VECTORS];
+        for (q, o) in out.iter_mut().enumerate().take(vectors) {
+            *o = self.mask(draws, e0 + q * LANES);
+        }
+        out
+    }
 }
 
 /// Plain arrays: any machine.
@@ -296,14 +305,18 @@ pub(crate) fn train_with<S: Simd, const K: usize, const N: usize, const R: usize
             let w: &[f32; K] = w1[j * K..j * K + K].try_into().expect("K weights");
             let bias = s.splat(b1[j]);
             let w2j = splat_row::<S, N>(s, w2, j, h);
+            let masks = match &dropout {
+                Some(draws) => s.masks(draws, j * rows + r0, vectors),
+                None => [scale; MAX_VECTORS],
+            };
             for q in 0..vectors {
                 let mut z = bias;
                 for p in 0..K {
                     z = s.mul_add(xv[p][q], s.splat(w[p]), z);
                 }
                 let mut hv = s.relu(z);
-                if let Some(draws) = &dropout {
-                    hv = s.mul(hv, s.mask(draws, j * rows + r0 + q * LANES));
+                if dropout.is_some() {
+                    hv = s.mul(hv, masks[q]);
                 }
                 s.store(hv, lanes_mut(hidden, q * LANES));
                 for c in 0..N {
