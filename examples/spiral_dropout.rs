@@ -7,12 +7,12 @@
 //! By default the data and the initial weights are the book's very numbers (NumPy's stream
 //! after `nnfs.init()`), and `--seed` seeds the dropout masks; `--seeded` draws everything from
 //! the seeded generator. With `--dropout 0` the run is the book's printed one, in float32 and
-//! with gradients summed over tiles of rows: epoch 10,000 at `acc: 0.913, loss: 0.276
-//! (data_loss: 0.230, reg_loss: 0.047)`, the book's being `0.915, 0.277 (0.230, 0.048)` in
+//! with gradients summed in the lanes of the model's one-sweep training: epoch 10,000 at `acc:
+//! 0.910, loss: 0.278 (data_loss: 0.231, reg_loss: 0.047)`, the book's being `0.915, 0.277 (0.230, 0.048)` in
 //! float64 (at lr 0.05 the loss has spikes, and 10,000 epochs can turn rounding into larger gaps).
 //!
 //! It prints the book's line every 100 epochs and ends with `validation, acc: …, loss: …`.
-//! This should reach a validation accuracy of about 0.72 with 64 hidden units (0.71 to 0.76 over
+//! This should reach a validation accuracy of about 0.73 with 64 hidden units (0.68 to 0.75 over
 //! `--seed 1` to `4`) and above 0.83 with `--hidden 512` (the book's NumPy program, with dropout
 //! wired the same way: 0.76 and 0.86).
 //!

@@ -64,10 +64,11 @@ fn the_seed_chapters_run_ends_where_the_book_ends() -> TestResult {
         assert_eq!(a.0, b.0, "{ours}");
         assert_eq!(a.5, b.5, "the learning rate prints exactly as Python's repr: {ours}");
         // float32 against the book's float64 over 10,000 Adam steps: a few thousandths.
-        // The book trains in float64 and sums in NumPy's order; this float32 run sums its
-        // gradients over tiles of rows. At lr 0.05 the loss has spikes, and 10,000 epochs turn
-        // rounding differences into visibly different endings (the tiled and the whole-batch
-        // gradients agree to 1e-5, see the model crate's `tiles_give_the_whole_batch_gradient`):
+        // The book trains in float64 and sums in NumPy's order; this float32 run trains the
+        // two-layer perceptron in one sweep over blocks of rows, its sums in lanes. At lr 0.05
+        // the loss has spikes, and 10,000 epochs turn rounding differences into visibly
+        // different endings (each step's gradients agree with the layers run one by one to
+        // 2e-5, see the model crate's `each_training_step_has_the_gradients_of_the_layers`):
         // the last lines agree within 0.03.
         for (x, y) in [(a.1, b.1), (a.2, b.2), (a.3, b.3), (a.4, b.4)] {
             assert!((x - y).abs() <= 0.03, "ours: {ours}\nbook: {theirs}");
