@@ -374,6 +374,28 @@ mod tests {
     }
 
     #[test]
+    fn a_pass_drawn_for_a_fused_caller_is_the_layers_own() -> Result<()> {
+        // The draws decide the elements as the layer's forward pass would, the mask is the
+        // pass's, and the layer's own backward pass errs: it holds no output of the pass.
+        let (mut own, mut fused) =
+            (Dropout::with_rng(0.4, Rng::seed_from_u64(9))?, Dropout::with_rng(0.4, Rng::seed_from_u64(9))?);
+        let x = Matrix::from_fn(9, 5, |i, j| 1.0 + (i + 9 * j) as f32);
+        let out = own.forward(&x, Mode::Train)?.clone();
+        let draws = fused.draw_pass(9, 5);
+        for e in 0..x.len() {
+            assert_eq!(out[e], x[e] * draws.value(e), "element {e}");
+        }
+        assert_eq!(fused.mask(), own.mask());
+        assert_eq!(fused.rng(), own.rng());
+        let err = fused.backward(&Matrix::from_element(9, 5, 1.0)).unwrap_err();
+        assert!(matches!(err, Error::BackwardBeforeForward { .. }), "{err}");
+        // Its next pass is its own again.
+        fused.forward(&x, Mode::Train)?;
+        assert!(fused.backward(&Matrix::from_element(9, 5, 1.0)).is_ok());
+        Ok(())
+    }
+
+    #[test]
     fn infer_is_the_identity_and_draws_nothing() -> Result<()> {
         let mut dropout = Dropout::new(0.5, &mut Rng::seed_from_u64(1))?;
         let before = dropout.rng().clone();

@@ -686,15 +686,30 @@ const DOT_LANES: usize = 32;
 
 /// The partial sums of a dot product added pairwise: lanes l and l + 16, l and l + 8, and so on.
 #[inline(always)]
-fn finish(mut acc: [f32; DOT_LANES]) -> f32 {
-    let mut width = DOT_LANES / 2;
+fn finish(acc: [f32; DOT_LANES]) -> f32 {
+    pairwise_sum(acc)
+}
+
+/// The lanes of a sum added pairwise: lane `l` and lane `l + L/2`, then `l + L/4`, and so on
+/// down to one (`L` a power of two): the order in which Dendrite's kernels finish their
+/// lane-wise sums.
+///
+/// # Example
+/// ```
+/// assert_eq!(dendrite_tensor::pairwise_sum([1.0, 2.0, 3.0, 4.0]), 10.0);
+/// ```
+#[inline(always)]
+#[must_use]
+pub fn pairwise_sum<const L: usize>(mut lanes: [f32; L]) -> f32 {
+    debug_assert!(L.is_power_of_two());
+    let mut width = L / 2;
     while width > 0 {
         for l in 0..width {
-            acc[l] += acc[l + width];
+            lanes[l] += lanes[l + width];
         }
         width /= 2;
     }
-    acc[0]
+    lanes[0]
 }
 
 /// The remainder of a dot product past the last whole 32 lanes, in order (of the sum of `s`

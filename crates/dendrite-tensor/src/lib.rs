@@ -44,7 +44,9 @@ pub fn join<A: FnOnce() + Send, B: FnOnce()>(a: A, b: B) {
         a();
     }
 }
-pub use gemm::{Transpose, gemm, matmul, matmul_bias, matmul_nt, matmul_tn, matmul_tn_sums, sum_lanes};
+pub use gemm::{
+    Transpose, gemm, matmul, matmul_bias, matmul_nt, matmul_tn, matmul_tn_sums, pairwise_sum, sum_lanes,
+};
 pub use init::{Init, RandomSource};
 pub use math::{exp, ln, ln_in_place};
 pub use matrix::{Matrix, Shape, expect_cols, expect_same_shape, from_rows, resize, transpose_into};

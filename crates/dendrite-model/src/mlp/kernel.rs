@@ -13,7 +13,7 @@
 // The kernel indexes several arrays by the same lane, row, input or class.
 #![allow(clippy::needless_range_loop)]
 
-use dendrite_tensor::{exp, ln};
+use dendrite_tensor::{exp, ln, pairwise_sum};
 
 /// Floats per vector, and lanes of every sum over rows.
 pub(crate) const LANES: usize = 16;
@@ -241,15 +241,8 @@ fn splat_row<S: Simd, const N: usize>(s: S, w2: &[f32], j: usize, hidden: usize)
 
 /// The lanes of a sum added pairwise: lanes l and l + 8, then l + 4, l + 2 and l + 1.
 #[inline(always)]
-fn finish(mut acc: [f32; LANES]) -> f32 {
-    let mut width = LANES / 2;
-    while width > 0 {
-        for l in 0..width {
-            acc[l] += acc[l + width];
-        }
-        width /= 2;
-    }
-    acc[0]
+fn finish(acc: [f32; LANES]) -> f32 {
+    pairwise_sum(acc)
 }
 
 /// The pass for `K` inputs and `N` classes in blocks of `R` rows (a multiple of [`LANES`], at
