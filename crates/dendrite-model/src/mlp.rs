@@ -1,8 +1,9 @@
 //! Training of a two-layer perceptron in one sweep: a model whose layers are Dense → ReLU
-//! (→ Dropout) → Dense → Softmax under categorical cross-entropy, with few inputs and few
-//! classes (at most eight of each, as the book's spiral networks), trains each batch through
-//! [`kernel`]: block by block of rows, the hidden activations exist only for the block, so the
-//! pass reads the batch once and writes nothing as large as it.
+//! (→ Dropout) → Dense → Softmax under categorical cross-entropy and the categorical accuracy,
+//! with few inputs and few classes (at most four of each, as the book's spiral networks) and
+//! class-index targets, trains each batch through [`kernel`]: block by block of rows, the
+//! hidden activations exist only for the block, so the pass reads the batch once and writes
+//! nothing as large as it. Any other model, or one-hot targets, trains layer by layer.
 //!
 //! The gradients are those of the layers run one by one, summed in another order (to within
 //! float rounding: the tests compare them), and the dropout layer draws its key and decides its
@@ -227,6 +228,51 @@ mod tests {
             assert!((a - b).abs() <= 2e-5 * scale, "{case}: gradient {k}: {a} vs {b}");
         }
         assert_eq!(swept.rng(), layered.rng());
+    }
+
+    #[test]
+    fn only_small_two_layer_perceptrons_on_classes_are_swept() {
+        let (_, y) = data(10, 2, 3, 1);
+        let one_hot = Matrix::from_fn(10, 3, |i, j| f32::from(u8::from(y[i] == j)));
+        let classes = Targets::Classes(&y);
+        assert!(model(2, 8, 3, 0.1, 1).perceptron(classes).is_some());
+        assert!(model(4, 8, 4, 0.0, 1).perceptron(classes).is_some());
+        assert_eq!(model(2, 8, 3, 0.1, 1).perceptron(Targets::Values(&one_hot)), None, "one-hot targets");
+        assert_eq!(model(5, 8, 3, 0.1, 1).perceptron(classes), None, "five inputs");
+        assert_eq!(model(2, 8, 5, 0.1, 1).perceptron(classes), None, "five classes");
+        let build = |builder: crate::ModelBuilder| {
+            builder.dense(3).softmax().loss(LossKind::CategoricalCrossEntropy).build().expect("valid")
+        };
+        assert_eq!(build(Model::builder(2).dense(8).tanh()).perceptron(classes), None, "tanh");
+        assert_eq!(
+            build(Model::builder(2).dense(8).relu().dense(8).relu()).perceptron(classes),
+            None,
+            "deeper"
+        );
+        let mut binary = model(2, 8, 3, 0.0, 1);
+        binary.accuracy = crate::Accuracy::Binary;
+        assert_eq!(binary.perceptron(classes), None, "another accuracy");
+    }
+
+    #[test]
+    fn a_diverged_perceptron_is_named_by_the_layers() {
+        // A non-finite loss in the sweep: the step runs again layer by layer, whose error names
+        // the first layer with a non-finite output.
+        let mut model = model(2, 8, 3, 0.1, 1);
+        model.visit_params_mut(&mut |p| {
+            if p.name() == "weight" && p.value.nrows() == 2 {
+                p.value[(0, 3)] = f32::NAN;
+            }
+        });
+        let (x, y) = data(100, 2, 3, 2);
+        let err = model.train_batch(&x, Targets::Classes(&y)).unwrap_err();
+        match err {
+            crate::Error::NonFinite { layer, what, .. } => {
+                assert!(layer.starts_with("layer 0 (Dense(2 -> 8))"), "{layer}");
+                assert_eq!(what, "output");
+            }
+            other => panic!("{other}"),
+        }
     }
 
     #[test]
