@@ -195,13 +195,6 @@ impl Dropout {
 /// Elements per block of [`masked_map`]: 16 draws of 64 bits, four 16-bit lanes each.
 const BLOCK: usize = 64;
 
-/// The 16 random bits that decide element `e` of a mask drawn with `key`: lane `e % 4` (from
-/// the low bits) of draw `e / 4`.
-#[cfg(test)]
-fn mask_bits(key: u64, e: usize) -> u16 {
-    (splitmix64_at(key, (e / 4) as u64) >> (16 * (e % 4))) as u16
-}
-
 /// The draws of a dropout layer's training pass: element `e` of the input (column-major) is
 /// kept, and scaled by `scale`, when lane `e % 4` (16 bits, from the low ones) of SplitMix64
 /// output `e / 4` from `key` is below `keep_below` (see [`Dropout`]).
@@ -365,7 +358,7 @@ mod tests {
         let out = dropout.forward(&x, Mode::Train)?.clone();
         let keep_below = (0.7f64 * 65536.0).round() as u16;
         for e in 0..x.len() {
-            let kept = mask_bits(key, e) < keep_below;
+            let kept = MaskDraws { key, keep_below: 0, scale: 0.0 }.bits(e) < keep_below;
             let expected = if kept { x[e] / 0.7 } else { 0.0 };
             assert!((out[e] - expected).abs() <= 1e-6 * expected.abs(), "element {e}");
             assert_eq!(dropout.mask()[e] != 0.0, kept, "element {e}");

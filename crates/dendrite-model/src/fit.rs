@@ -390,7 +390,7 @@ impl Model {
     /// One forward pass, backward pass and update on a batch.
     fn train_step(&mut self, x: &Matrix, y: Targets<'_>, epoch: usize, step: usize) -> Result<StepStats> {
         let swept = match (self.perceptron(y), y) {
-            (Some(net), Targets::Classes(labels)) => self.gradients_perceptron(x, labels, net)?,
+            (Some(net), Targets::Classes(labels)) => self.gradients_perceptron(x, labels, net),
             _ => None,
         };
         // A perceptron whose loss is not finite runs again layer by layer, which names the layer.

@@ -27,17 +27,18 @@ use dendrite_losses::Targets;
 pub(crate) use kernel::Scratch;
 use kernel::{Grads, MAX_WIDTH, Net, Sums};
 
-use crate::{Accuracy, Model, Result};
+use crate::{Accuracy, Model};
 
-/// Where the layers of a two-layer perceptron are in the model: the first dense layer is the
-/// model's first, the ReLU its second.
+/// A model that is a two-layer perceptron: Dense, ReLU, then Dropout if `dropout`, then Dense
+/// and Softmax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Perceptron {
-    /// The index of the dropout layer after the ReLU, if any.
-    dropout: Option<usize>,
-    /// The index of the second dense layer.
-    second: usize,
+    /// Whether a dropout layer follows the ReLU (as the model's third layer).
+    dropout: bool,
 }
+
+/// The index of the dropout layer of a perceptron that has one.
+const DROPOUT: usize = 2;
 
 fn is<T: Any>(layer: &dyn Layer) -> bool {
     let layer: &dyn Any = layer;
@@ -60,21 +61,20 @@ impl Model {
             [first, relu, second, softmax]
                 if is::<Relu>(relu.as_ref()) && is::<Softmax>(softmax.as_ref()) =>
             {
-                (first, None, second)
+                (first, false, second)
             }
             [first, relu, dropout, second, softmax]
                 if is::<Relu>(relu.as_ref())
                     && is::<Dropout>(dropout.as_ref())
                     && is::<Softmax>(softmax.as_ref()) =>
             {
-                (first, Some(2), second)
+                (first, true, second)
             }
             _ => return None,
         };
         let (first, second_dense) = (dense(first.as_ref())?, dense(second.as_ref())?);
         let small = first.inputs() <= MAX_WIDTH && second_dense.neurons() <= MAX_WIDTH;
-        (small && first.neurons() == second_dense.inputs())
-            .then_some(Perceptron { dropout, second: self.layers.len() - 2 })
+        (small && first.neurons() == second_dense.inputs()).then_some(Perceptron { dropout })
     }
 
     /// [`Model::gradients`] of a batch of a two-layer perceptron in one sweep: sets the
@@ -86,15 +86,15 @@ impl Model {
         x: &dendrite_tensor::Matrix,
         labels: &[usize],
         net: Perceptron,
-    ) -> Result<Option<(f64, usize, usize)>> {
+    ) -> Option<(f64, usize, usize)> {
         let rows = x.nrows();
         let hidden = dense(self.layers[0].as_ref()).expect("a perceptron").neurons();
-        let draws = net.dropout.map(|i| {
-            let layer: &mut dyn Any = self.layers[i].as_mut();
+        let draws = net.dropout.then(|| {
+            let layer: &mut dyn Any = self.layers[DROPOUT].as_mut();
             layer.downcast_mut::<Dropout>().expect("a perceptron").draw_pass(rows, hidden)
         });
-        let mut scratch = std::mem::take(&mut self.perceptron_scratch);
-        let (before, after) = self.layers.split_at_mut(net.second);
+        let second = self.layers.len() - 2;
+        let (before, after) = self.layers.split_at_mut(second);
         let first: &mut dyn Any = before[0].as_mut();
         let second: &mut dyn Any = after[0].as_mut();
         let (first, second) = (
@@ -122,13 +122,12 @@ impl Model {
             w2: w2.grad.as_mut_slice(),
             b2: b2.grad.as_mut_slice(),
         };
-        let Sums { loss, hits } = train(&net, &mut grads, &mut scratch);
+        let Sums { loss, hits } = train(&net, &mut grads, &mut self.perceptron_scratch);
         for p in [w1, b1, w2, b2] {
             p.regularizer.add_gradient(&p.value, &mut p.grad);
         }
-        self.perceptron_scratch = scratch;
         let loss = loss / rows as f64;
-        Ok(loss.is_finite().then_some((loss, hits, rows)))
+        loss.is_finite().then_some((loss, hits, rows))
     }
 }
 
@@ -215,8 +214,7 @@ mod tests {
             (model(inputs, hidden, classes, dropout, 3), model(inputs, hidden, classes, dropout, 3));
         let (x, y) = data(rows, inputs, classes, 11);
         let net = swept.perceptron(Targets::Classes(&y)).expect("a perceptron");
-        let (loss, hits, count) =
-            swept.gradients_perceptron(&x, &y, net).expect("runs").expect("a finite loss");
+        let (loss, hits, count) = swept.gradients_perceptron(&x, &y, net).expect("a finite loss");
         let (want_loss, want_hits, want_count) =
             layered.gradients(&x, Targets::Classes(&y), 0, 0, 1.0).expect("runs");
         let case = format!("{inputs} → {hidden} → {classes}, dropout {dropout}, {rows} rows");
