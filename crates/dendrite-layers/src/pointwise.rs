@@ -1,5 +1,6 @@
 //! The buffers and loops shared by the element-wise activations.
 
+use dendrite_tensor::kernels::pointwise::{map_into, zip_map_into};
 use dendrite_tensor::{Matrix, resize};
 
 use crate::Result;
@@ -34,21 +35,5 @@ impl Pointwise {
         resize(&mut self.dinputs, dvalues.nrows(), dvalues.ncols());
         zip_map_into(self.dinputs.as_mut_slice(), self.output.as_slice(), dvalues.as_slice(), g);
         Ok(&self.dinputs)
-    }
-}
-
-/// `out[i] = f(x[i])`, compiled for every SIMD level and picked at run time.
-#[multiversion::multiversion(targets = "simd")]
-fn map_into<F: Fn(f32) -> f32>(out: &mut [f32], x: &[f32], f: F) {
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = f(v);
-    }
-}
-
-/// `out[i] = g(a[i], b[i])`, compiled for every SIMD level and picked at run time.
-#[multiversion::multiversion(targets = "simd")]
-pub(crate) fn zip_map_into<G: Fn(f32, f32) -> f32>(out: &mut [f32], a: &[f32], b: &[f32], g: G) {
-    for (o, (&a, &b)) in out.iter_mut().zip(a.iter().zip(b)) {
-        *o = g(a, b);
     }
 }

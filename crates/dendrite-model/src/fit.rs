@@ -283,7 +283,7 @@ impl Model {
                     bar.inc(1);
                 }
                 if print_every > 0 {
-                    if !batched && epoch % print_every == 0 {
+                    if !batched && epoch.is_multiple_of(print_every) {
                         let acc = s.hits as f64 / s.count.max(1) as f64;
                         printer.line(|| {
                             format!("epoch: {epoch}, {}", stats(acc, s.data_loss, s.reg_loss, lr_before))
@@ -306,8 +306,10 @@ impl Model {
                 printer.line(|| format!("training, {}", stats(accuracy, data_loss, reg_loss, lr)))?;
             }
             let last = e + 1 == options.epochs;
-            let validate_now =
-                batched || stopper.is_some() || last || (print_every > 0 && epoch % print_every == 0);
+            let validate_now = batched
+                || stopper.is_some()
+                || last
+                || (print_every > 0 && epoch.is_multiple_of(print_every));
             let validation = match validation {
                 Some((vx, vy)) if validate_now => {
                     let v = self.evaluate_prepared(vx, vy, options.batch_size)?;
@@ -349,10 +351,10 @@ impl Model {
                     }
                 }
             }
-            if let Some(hook) = options.on_epoch_end.as_mut() {
-                if hook(self, &record).map_err(Error::Callback)? == Flow::Stop {
-                    flow = Flow::Stop;
-                }
+            if let Some(hook) = options.on_epoch_end.as_mut()
+                && hook(self, &record).map_err(Error::Callback)? == Flow::Stop
+            {
+                flow = Flow::Stop;
             }
             if flow == Flow::Stop {
                 break;

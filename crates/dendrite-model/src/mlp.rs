@@ -9,23 +9,13 @@
 //! float rounding: the tests compare them), and the dropout layer draws its key and decides its
 //! elements exactly as it would alone.
 
-#[cfg(target_arch = "x86_64")]
-mod avx2;
-mod kernel;
-#[cfg(target_arch = "x86_64")]
-#[rustversion::since(1.89)]
-#[allow(unsafe_code)]
-mod avx512 {
-    include!("mlp/avx512.rs");
-}
-
 use std::any::Any;
 
 use dendrite_layers::{Dense, Dropout, Layer, Relu, Softmax};
 use dendrite_losses::Targets;
 
-pub(crate) use kernel::Scratch;
-use kernel::{Grads, MAX_WIDTH, Net, Sums};
+pub(crate) use dendrite_tensor::kernels::sweep::Scratch;
+use dendrite_tensor::kernels::sweep::{Grads, MAX_WIDTH, Net, Sums, train};
 
 use crate::{Accuracy, Model};
 
@@ -131,38 +121,12 @@ impl Model {
     }
 }
 
-/// The pass in the fastest vectors this machine runs (the same bits in any of them).
-fn train(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch) -> Sums {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(sums) = avx512(net, grads, scratch).or_else(|| avx2::train(net, grads, scratch)) {
-        return sums;
-    }
-    kernel::train_portable(net, grads, scratch)
-}
-
-/// The pass in AVX-512 registers, where the compiler has them (Rust 1.89) and the machine too.
-#[cfg(target_arch = "x86_64")]
-#[rustversion::since(1.89)]
-fn avx512(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch) -> Option<Sums> {
-    avx512::train(net, grads, scratch)
-}
-
-/// Without Rust 1.89's AVX-512 intrinsics: none.
-#[cfg(target_arch = "x86_64")]
-#[rustversion::before(1.89)]
-fn avx512(_: &Net<'_>, _: &mut Grads<'_>, _: &mut Scratch) -> Option<Sums> {
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use dendrite_layers::DenseConfig;
     use dendrite_losses::Targets;
     use dendrite_tensor::{Matrix, Parameterized, Rng};
 
-    #[cfg(target_arch = "x86_64")]
-    use super::avx2;
-    use super::kernel::{self, Draws, Grads, Net, Scratch, Sums};
     use crate::{LossKind, Model};
 
     /// Dense(inputs → hidden) with all four regularizers → ReLU (→ Dropout) → Dense(hidden →
@@ -315,83 +279,5 @@ mod tests {
             }
         }
         Ok(())
-    }
-
-    /// The gradients, loss and hits of a pass through `train` on a network of the given sizes
-    /// with values from `seed`, as bits.
-    fn pass_bits(
-        train: impl Fn(&Net<'_>, &mut Grads<'_>, &mut Scratch) -> Option<Sums>,
-        (inputs, hidden, classes, rows): (usize, usize, usize, usize),
-        dropout: Option<Draws>,
-        seed: u64,
-    ) -> Option<Vec<u64>> {
-        let mut rng = Rng::seed_from_u64(seed);
-        let mut values =
-            |n: usize, scale: f32| -> Vec<f32> { (0..n).map(|_| scale * rng.normal_f32()).collect() };
-        let (x, w1, b1, w2, b2) = (
-            values(rows * inputs, 1.0),
-            values(inputs * hidden, 0.7),
-            values(hidden, 0.3),
-            values(hidden * classes, 0.4),
-            values(classes, 0.2),
-        );
-        let labels: Vec<usize> = (0..rows).map(|r| (r * 7 + r / 3) % classes).collect();
-        let net = Net {
-            x: &x,
-            rows,
-            inputs,
-            w1: &w1,
-            b1: &b1,
-            hidden,
-            w2: &w2,
-            b2: &b2,
-            classes,
-            labels: &labels,
-            dropout,
-        };
-        let (mut dw1, mut db1, mut dw2, mut db2) =
-            (vec![0.0; inputs * hidden], vec![0.0; hidden], vec![0.0; hidden * classes], vec![0.0; classes]);
-        let mut grads = Grads { w1: &mut dw1, b1: &mut db1, w2: &mut dw2, b2: &mut db2 };
-        let sums = train(&net, &mut grads, &mut Scratch::default())?;
-        let mut bits: Vec<u64> =
-            [dw1, db1, dw2, db2].iter().flatten().map(|v| u64::from(v.to_bits())).collect();
-        bits.extend([sums.loss.to_bits(), sums.hits as u64]);
-        Some(bits)
-    }
-
-    #[test]
-    fn every_vector_width_gives_the_bits_of_plain_arrays() {
-        let draws = |rate: f64, key: u64| {
-            let keep = 1.0 - rate;
-            Draws { key, keep_below: (keep * 65536.0).round() as u32, scale: (1.0 / keep) as f32 }
-        };
-        let mut checked = 0;
-        for (case, shape) in
-            [(2, 64, 3, 3000), (2, 37, 3, 1003), (1, 16, 1, 33), (3, 9, 4, 250), (4, 20, 2, 17), (4, 3, 4, 1)]
-                .into_iter()
-                .enumerate()
-        {
-            for dropout in [None, Some(draws(0.1, 99)), Some(draws(0.6, 7))] {
-                let seed = case as u64;
-                let portable =
-                    pass_bits(|n, g, s| Some(kernel::train_portable(n, g, s)), shape, dropout, seed);
-                #[cfg(target_arch = "x86_64")]
-                for (name, bits) in [
-                    ("AVX2", pass_bits(avx2::train, shape, dropout, seed)),
-                    ("AVX-512", pass_bits(super::avx512, shape, dropout, seed)),
-                ] {
-                    if let Some(bits) = bits {
-                        assert_eq!(bits, portable.clone().expect("runs"), "{name}, {shape:?}, {dropout:?}");
-                        checked += 1;
-                    }
-                }
-            }
-        }
-        // This machine runs at least one of the vector kinds (x86-64 machines with AVX2).
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            assert!(checked > 0);
-        }
-        let _ = checked;
     }
 }

@@ -157,7 +157,7 @@ mod tests {
         y: Targets<'_>,
     ) -> crate::Result<()> {
         let tile = tiled.tile_rows(x.nrows()).expect("the batch runs in tiles");
-        assert!(tile < x.nrows() && tile % 16 == 0, "{tile}");
+        assert!(tile < x.nrows() && tile.is_multiple_of(16), "{tile}");
         let (loss, hits, count) = whole.gradients(x, y, 0, 0, 1.0)?;
         let (tiled_loss, tiled_hits, tiled_count) = tiled.gradients_tiled(x, y, 0, 0, tile)?;
         assert!((f64::from(loss) - tiled_loss).abs() < 1e-5, "{loss} vs {tiled_loss}");

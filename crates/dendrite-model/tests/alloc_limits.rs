@@ -1,43 +1,13 @@
 //! Hostile model files must not make the loader allocate more than a few times their size:
 //! a counting global allocator measures the peak of live heap bytes while each one loads.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use dendrite_model::{FileKind, LayerRegistry, LossKind, Model, frame};
 use dendrite_tensor::Rng;
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call forwards to the system allocator unchanged; the counters only observe.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        // SAFETY: the caller's layout is passed on as it came.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: `ptr` came from `alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use dendrite_tensor::kernels::alloc::{Counting, peak_during};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// Peak live bytes above the starting level while `f` runs.
-fn peak_during(f: impl FnOnce()) -> usize {
-    let start = LIVE.load(Ordering::Relaxed);
-    PEAK.store(start, Ordering::Relaxed);
-    f();
-    PEAK.load(Ordering::Relaxed).saturating_sub(start)
-}
 
 fn framed(payload: &[u8]) -> Vec<u8> {
     frame(FileKind::Model, payload)

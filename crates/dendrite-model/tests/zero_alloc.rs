@@ -4,49 +4,13 @@
 //! validation on), for a two-layer perceptron (which trains in a sweep of its own) and for a
 //! deeper network (whose full batch runs in tiles of rows).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use dendrite_data::spiral_data;
 use dendrite_losses::Targets;
 use dendrite_model::{EpochRecord, FitOptions, Flow, LossKind, Model, Report};
 use dendrite_optim::{Adam, AdamConfig};
 use dendrite_tensor::Rng;
 
-struct Counting;
-
-thread_local! {
-    /// Allocations made by this thread: the test harness's own threads (printing results,
-    /// capturing output) must not count.
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count() {
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-}
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
-
-// SAFETY: every call forwards to the system allocator unchanged; the counter only observes.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: the caller's layout is passed on as it came.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: as the caller guarantees for `GlobalAlloc::realloc`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from this allocator with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use dendrite_tensor::kernels::alloc::{Counting, allocations};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;

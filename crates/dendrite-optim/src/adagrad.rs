@@ -1,5 +1,6 @@
 //! Adagrad.
 
+use dendrite_tensor::kernels::update;
 use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
@@ -55,16 +56,6 @@ impl Adagrad {
     }
 }
 
-/// One fused pass over a parameter, compiled for every SIMD level and picked at run time (the
-/// arithmetic per element is the same at every level).
-#[multiversion::multiversion(targets = "simd")]
-fn adagrad_update(w: &mut [f32], g: &[f32], cache: &mut [f32], lr: f32, eps: f32) {
-    for ((w, &g), c) in w.iter_mut().zip(g).zip(cache) {
-        *c += g * g;
-        *w -= lr * g / (c.sqrt() + eps);
-    }
-}
-
 impl Optimizer for Adagrad {
     fn name(&self) -> &'static str {
         self.core.name
@@ -74,7 +65,7 @@ impl Optimizer for Adagrad {
         let eps = self.config.epsilon as f32;
         self.core.step(params, |p, cache, lr, _| {
             let lr = lr as f32;
-            in_halves(&mut p.value, &p.grad, [cache], |w, g, [c]| adagrad_update(w, g, c, lr, eps));
+            in_halves(&mut p.value, &p.grad, [cache], |w, g, [c]| update::adagrad(w, g, c, lr, eps));
         })
     }
 

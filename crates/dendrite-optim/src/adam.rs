@@ -1,5 +1,6 @@
 //! Adam.
 
+use dendrite_tensor::kernels::update;
 use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
@@ -87,31 +88,6 @@ impl Adam {
     }
 }
 
-/// The constants of one Adam step.
-struct AdamStep {
-    b1: f32,
-    b2: f32,
-    one_minus_b1: f32,
-    one_minus_b2: f32,
-    inv_c1: f32,
-    inv_c2: f32,
-    lr: f32,
-    eps: f32,
-}
-
-/// One fused pass over a parameter: both moments and the value. Compiled for every SIMD level
-/// and picked at run time; the arithmetic per element is the same at every level.
-#[multiversion::multiversion(targets = "simd")]
-fn adam_update(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: &AdamStep) {
-    let n = w.len();
-    let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
-    for i in 0..n {
-        m[i] = k.b1 * m[i] + k.one_minus_b1 * g[i];
-        v[i] = k.b2 * v[i] + k.one_minus_b2 * g[i] * g[i];
-        w[i] -= k.lr * (m[i] * k.inv_c1) / ((v[i] * k.inv_c2).sqrt() + k.eps);
-    }
-}
-
 impl Optimizer for Adam {
     fn name(&self) -> &'static str {
         self.core.name
@@ -126,8 +102,8 @@ impl Optimizer for Adam {
             let c1 = 1.0 - beta1.powf(t as f64 + 1.0);
             let c2 = 1.0 - beta2.powf(t as f64 + 1.0);
             let (inv_c1, inv_c2, lr) = ((1.0 / c1) as f32, (1.0 / c2) as f32, lr as f32);
-            let k = AdamStep { b1, b2, one_minus_b1, one_minus_b2, inv_c1, inv_c2, lr, eps };
-            in_halves(&mut p.value, &p.grad, [m, v], |w, g, [m, v]| adam_update(w, g, m, v, &k));
+            let k = update::AdamStep { b1, b2, one_minus_b1, one_minus_b2, inv_c1, inv_c2, lr, eps };
+            in_halves(&mut p.value, &p.grad, [m, v], |w, g, [m, v]| update::adam(w, g, m, v, &k));
         })
     }
 

@@ -1,5 +1,6 @@
 //! RMSprop.
 
+use dendrite_tensor::kernels::update;
 use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
@@ -64,17 +65,6 @@ impl RmsProp {
     }
 }
 
-/// One fused pass over a parameter (`k` = learning rate, ε, ρ, 1 − ρ), compiled for every SIMD
-/// level and picked at run time (the arithmetic per element is the same at every level).
-#[multiversion::multiversion(targets = "simd")]
-fn rmsprop_update(w: &mut [f32], g: &[f32], cache: &mut [f32], k: [f32; 4]) {
-    let [lr, eps, rho, one_minus_rho] = k;
-    for ((w, &g), c) in w.iter_mut().zip(g).zip(cache) {
-        *c = rho * *c + one_minus_rho * g * g;
-        *w -= lr * g / (c.sqrt() + eps);
-    }
-}
-
 impl Optimizer for RmsProp {
     fn name(&self) -> &'static str {
         self.core.name
@@ -87,7 +77,7 @@ impl Optimizer for RmsProp {
         self.core.step(params, |p, cache, lr, _| {
             let lr = lr as f32;
             let k = [lr, eps, rho, one_minus_rho];
-            in_halves(&mut p.value, &p.grad, [cache], |w, g, [c]| rmsprop_update(w, g, c, k));
+            in_halves(&mut p.value, &p.grad, [cache], |w, g, [c]| update::rmsprop(w, g, c, k));
         })
     }
 

@@ -221,8 +221,8 @@ mod tests {
             regularization_loss: 0.1 * (-t / 40.0).exp() + 0.05,
             accuracy: 0.95 - 0.6 * (-t / 30.0).exp(),
             learning_rate: 0.05 / (1.0 + 0.01 * t),
-            validation_loss: (epoch % 10 == 0).then(|| 1.25 * (-t / 50.0).exp() + 0.15),
-            validation_accuracy: (epoch % 10 == 0).then(|| 0.9 - 0.6 * (-t / 35.0).exp()),
+            validation_loss: epoch.is_multiple_of(10).then(|| 1.25 * (-t / 50.0).exp() + 0.15),
+            validation_accuracy: epoch.is_multiple_of(10).then(|| 0.9 - 0.6 * (-t / 35.0).exp()),
         }
     }
 

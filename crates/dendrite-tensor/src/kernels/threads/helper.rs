@@ -74,7 +74,7 @@ fn serve(helper: &Helper) {
         while helper.state.load(Ordering::Acquire) != POSTED {
             std::hint::spin_loop();
             rounds = rounds.wrapping_add(1);
-            if rounds % 256 == 0 && since.elapsed() > SPIN {
+            if rounds.is_multiple_of(256) && since.elapsed() > SPIN {
                 // Announce the sleep, then look once more: a poster that set `POSTED` before
                 // seeing `sleeping` has not unparked, so this load sees its job (both sides
                 // are sequentially consistent).
@@ -146,7 +146,7 @@ impl Drop for Wait {
                 _ => {}
             }
             rounds = rounds.wrapping_add(1);
-            if rounds % 1024 == 0 {
+            if rounds.is_multiple_of(1024) {
                 std::thread::yield_now();
             } else {
                 std::hint::spin_loop();

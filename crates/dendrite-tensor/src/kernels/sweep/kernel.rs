@@ -13,7 +13,7 @@
 // The kernel indexes several arrays by the same lane, row, input or class.
 #![allow(clippy::needless_range_loop)]
 
-use dendrite_tensor::{exp, ln, pairwise_sum};
+use crate::{exp, ln, pairwise_sum};
 
 /// Floats per vector, and lanes of every sum over rows.
 pub(crate) const LANES: usize = 16;
@@ -22,25 +22,34 @@ pub(crate) const LANES: usize = 16;
 pub(crate) const MAX_VECTORS: usize = 4;
 
 /// Inputs (columns of the batch) and classes at most.
-pub(crate) const MAX_WIDTH: usize = 4;
+pub const MAX_WIDTH: usize = 4;
 
 /// How the dropout layer decides the elements of a pass: element `e` of the hidden layer's
 /// activations (column-major, `e = unit · rows + row`) is kept, and scaled, when its 16 bits are
 /// below `keep_below` (see [`dendrite_layers::Dropout`]).
-pub(crate) use dendrite_layers::MaskDraws as Draws;
+pub(crate) use crate::kernels::mask::MaskDraws as Draws;
 
 /// The network and the batch of one pass. Matrices are column-major slices: `x` is
 /// rows × inputs, `w1` inputs × hidden, `w2` hidden × classes.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Net<'a> {
+pub struct Net<'a> {
+    /// The batch, rows × inputs.
     pub x: &'a [f32],
+    /// Rows of the batch.
     pub rows: usize,
+    /// Inputs (columns of the batch), 1 to [`MAX_WIDTH`].
     pub inputs: usize,
+    /// The first layer's weights, inputs × hidden.
     pub w1: &'a [f32],
+    /// The first layer's biases.
     pub b1: &'a [f32],
+    /// Hidden units.
     pub hidden: usize,
+    /// The second layer's weights, hidden × classes.
     pub w2: &'a [f32],
+    /// The second layer's biases.
     pub b2: &'a [f32],
+    /// Classes, 1 to [`MAX_WIDTH`].
     pub classes: usize,
     /// The class of each row, each below `classes`.
     pub labels: &'a [usize],
@@ -50,16 +59,20 @@ pub(crate) struct Net<'a> {
 
 /// Where a pass writes the gradients of the mean loss (shapes as the parameters).
 #[derive(Debug)]
-pub(crate) struct Grads<'a> {
+pub struct Grads<'a> {
+    /// Of the first layer's weights.
     pub w1: &'a mut [f32],
+    /// Of the first layer's biases.
     pub b1: &'a mut [f32],
+    /// Of the second layer's weights.
     pub w2: &'a mut [f32],
+    /// Of the second layer's biases.
     pub b2: &'a mut [f32],
 }
 
 /// The buffers of a pass, kept from pass to pass.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Scratch {
+pub struct Scratch {
     /// The block's hidden activations, a block of rows per unit.
     hidden: Vec<f32>,
     /// Per unit: the lanes of its gradient sums, `classes` vectors for the second layer's
@@ -70,8 +83,10 @@ pub(crate) struct Scratch {
 /// What a pass returns beside the gradients: the sum over rows of the cross-entropy and the
 /// number of rows whose largest probability is the true class's.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Sums {
+pub struct Sums {
+    /// The cross-entropy summed over rows.
     pub loss: f64,
+    /// Rows whose largest probability is the true class's.
     pub hits: usize,
 }
 
@@ -192,9 +207,9 @@ pub(crate) fn train_portable(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut
 /// 1..=[`MAX_WIDTH`].
 macro_rules! with_widths {
     ($net:expr, $f:ident::<$s:ty, _, _, $r:literal>($($arg:expr),*)) => {{
-        let net: &$crate::mlp::kernel::Net<'_> = $net;
-        debug_assert!((1..=$crate::mlp::kernel::MAX_WIDTH).contains(&net.inputs));
-        debug_assert!((1..=$crate::mlp::kernel::MAX_WIDTH).contains(&net.classes));
+        let net: &$crate::kernels::sweep::kernel::Net<'_> = $net;
+        debug_assert!((1..=$crate::kernels::sweep::kernel::MAX_WIDTH).contains(&net.inputs));
+        debug_assert!((1..=$crate::kernels::sweep::kernel::MAX_WIDTH).contains(&net.classes));
         match (net.inputs, net.classes) {
             (1, 1) => $f::<$s, 1, 1, $r>($($arg),*),
             (1, 2) => $f::<$s, 1, 2, $r>($($arg),*),
@@ -263,7 +278,7 @@ pub(crate) fn train_with<S: Simd, const K: usize, const N: usize, const R: usize
     scratch: &mut Scratch,
 ) -> Sums {
     let vectors = R / LANES;
-    debug_assert!(R % LANES == 0 && vectors <= MAX_VECTORS);
+    debug_assert!(R.is_multiple_of(LANES) && vectors <= MAX_VECTORS);
     let Net { x, rows, w1, b1, hidden: h, w2, b2, labels, dropout, .. } = *net;
     debug_assert!(net.inputs == K && net.classes == N && rows > 0);
     let stride = (N + K + 1) * LANES;

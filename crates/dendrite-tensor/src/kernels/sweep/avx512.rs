@@ -1,13 +1,14 @@
-// The pass of `super::kernel` in AVX-512 registers, when the machine has AVX-512 F, BW, DQ and
-// VL: a vector is one register, a block two vectors of rows. (Included into a module that
-// needs Rust 1.89, where the AVX-512 intrinsics became stable.)
+//! The pass of [`super::kernel`] in AVX-512 registers, when the machine has AVX-512 F, BW, DQ
+//! and VL: a vector is one register, a block two vectors of rows.
+#![allow(unsafe_code)]
 
 use std::arch::x86_64::{
-    __m256i, __m512, __m512i, _CMP_GT_OQ, _mm512_castsi512_si256, _mm512_extracti64x4_epi64, _mm512_mullo_epi64,
-    _mm512_set_epi64, _mm512_set1_epi64, _mm512_srli_epi64, _mm512_xor_si512, _mm256_loadu_si256, _mm256_set_epi64x, _mm256_srli_epi64, _mm256_xor_si256,
-    _mm256_mullo_epi64, _mm512_add_ps, _mm512_cmp_ps_mask, _mm512_cmplt_epu32_mask, _mm512_cvtepu16_epi32,
-    _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_max_ps, _mm512_maskz_mov_ps, _mm512_mul_ps, _mm512_set1_epi32,
-    _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps, _mm256_set1_epi64x, _mm256_storeu_si256,
+    __m256i, __m512, __m512i, _CMP_GT_OQ, _mm256_loadu_si256, _mm256_mullo_epi64, _mm256_set_epi64x,
+    _mm256_set1_epi64x, _mm256_srli_epi64, _mm256_storeu_si256, _mm256_xor_si256, _mm512_add_ps,
+    _mm512_castsi512_si256, _mm512_cmp_ps_mask, _mm512_cmplt_epu32_mask, _mm512_cvtepu16_epi32,
+    _mm512_extracti64x4_epi64, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_maskz_mov_ps, _mm512_max_ps,
+    _mm512_mul_ps, _mm512_mullo_epi64, _mm512_set_epi64, _mm512_set1_epi32, _mm512_set1_epi64,
+    _mm512_set1_ps, _mm512_setzero_ps, _mm512_srli_epi64, _mm512_storeu_ps, _mm512_xor_si512,
 };
 
 use super::avx2::states;
@@ -72,7 +73,10 @@ impl Avx512 {
     fn decide(self, bits: __m256i, draws: &Draws) -> __m512 {
         // SAFETY: AVX-512 F and BW are present (the token).
         unsafe {
-            let keep = _mm512_cmplt_epu32_mask(_mm512_cvtepu16_epi32(bits), _mm512_set1_epi32(draws.keep_below as i32));
+            let keep = _mm512_cmplt_epu32_mask(
+                _mm512_cvtepu16_epi32(bits),
+                _mm512_set1_epi32(draws.keep_below as i32),
+            );
             _mm512_maskz_mov_ps(keep, _mm512_set1_ps(draws.scale))
         }
     }
@@ -147,7 +151,7 @@ impl Simd for Avx512 {
     #[inline(always)]
     fn masks(self, draws: &Draws, e0: usize, vectors: usize) -> [__m512; MAX_VECTORS] {
         let mut out = [self.splat(0.0); MAX_VECTORS];
-        if e0 % 4 != 0 || vectors % 2 != 0 {
+        if !e0.is_multiple_of(4) || !vectors.is_multiple_of(2) {
             for (q, o) in out.iter_mut().enumerate().take(vectors) {
                 *o = self.mask(draws, e0 + q * LANES);
             }

@@ -262,8 +262,8 @@ unsafe fn transpose8(rows: [&[f32]; 8]) -> [[f32; 8]; 8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gemm::by_column_halves;
-    use crate::gemm::tests::sample;
+    use crate::kernels::gemm::by_column_halves;
+    use crate::kernels::gemm::tests::sample;
     use crate::{Matrix, Transpose};
 
     /// The documented arithmetic, one entry at a time: a chain of fused multiply-adds over p
