@@ -52,7 +52,7 @@ fn the_saved_mnist_model_evaluates_the_same_through_the_command() -> TestResult 
     assert_eq!(format!("{accuracy:.3}"), format!("{printed:.3}"));
 
     let data = read_mnist_dir(data_dir)?;
-    let mut model = Model::load(&model_path)?;
+    let model = Model::load(&model_path)?;
     let e = model.evaluate(&data.test_x, Targets::Classes(&data.test_y))?;
     assert_eq!(accuracy, f64::from(e.accuracy));
     assert_eq!(v["samples"], 2000);

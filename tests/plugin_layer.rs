@@ -81,10 +81,6 @@ impl Layer for Scale {
         }
         Ok(&self.dinputs)
     }
-
-    fn output(&self) -> Option<&Matrix> {
-        Some(&self.output)
-    }
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub(crate) fn inspect(path: &Path, json: bool) -> CliResult<()> {
     let mut layers = Vec::new();
     for layer in model.layers() {
         let input = width;
-        width = layer.output_width(width).map_err(|e| CliError::model(path)(e.into()))?;
+        width = layer.output_width(width).map_err(|e| CliError::model(path)(e))?;
         layers.push((layer.describe(), input, width, layer.param_count()));
     }
     let total = model.param_count();
@@ -88,7 +88,7 @@ pub(crate) fn predict(
     output: Option<&Path>,
     probabilities: bool,
 ) -> CliResult<()> {
-    let mut model = load(model_path)?;
+    let model = load(model_path)?;
     let x = read_inputs(input)?;
     let y = model.predict(&x).map_err(|e| CliError::Mismatch(format!("{}: {e}", input.display())))?;
     let text = match model.loss() {
@@ -112,7 +112,7 @@ pub(crate) fn predict(
 
 /// `dendrite evaluate`.
 pub(crate) fn evaluate(model_path: &Path, input: &Path, labels: &Path, json: bool) -> CliResult<()> {
-    let mut model = load(model_path)?;
+    let model = load(model_path)?;
     let x = read_inputs(input)?;
     let y = read_labels(labels)?;
     if y.nrows() != x.nrows() {

@@ -97,7 +97,7 @@ fn evaluate_json_matches_the_in_process_evaluation() -> TestResult {
     ])?;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let mut model = Model::load(&f.model)?;
+    let model = Model::load(&f.model)?;
     let e = model.evaluate(&f.x, Targets::Classes(&f.y))?;
     assert_eq!(v["samples"], 90);
     assert_eq!(v["accuracy"].as_f64(), Some(f64::from(e.accuracy)));
@@ -113,7 +113,7 @@ fn predict_writes_one_class_per_row_or_probabilities() -> TestResult {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout)?;
     let classes: Vec<usize> = text.lines().map(str::parse).collect::<Result<_, _>>()?;
-    let mut model = Model::load(&f.model)?;
+    let model = Model::load(&f.model)?;
     assert_eq!(classes, dendrite_tensor::argmax_rows(&model.predict(&f.x)?));
 
     let file = f.dir.join("p.txt");

@@ -1,8 +1,8 @@
 //! The fully connected layer.
 
 use dendrite_tensor::{
-    Init, Matrix, Param, Parameterized, RandomSource, Regularizer, Shape, expect_same_shape, matmul_bias,
-    matmul_nt, matmul_tn_sums, resize,
+    Init, Matrix, Param, Parameterized, RandomSource, Regularizer, Shape, matmul_bias, matmul_nt,
+    matmul_tn_sums, resize,
 };
 use serde::{Deserialize, Serialize};
 
@@ -94,14 +94,6 @@ pub struct Dense {
     output: Matrix,
     dinputs: Matrix,
     forwarded: bool,
-    /// The last forward pass kept no copy of its input: backward needs it handed back.
-    input_with_caller: bool,
-    /// Tiled training: add each tile's gradients (see [`Layer::accumulate_gradients`]).
-    accumulate: bool,
-    /// One tile's weight gradient, before it is added.
-    tile_grad: Matrix,
-    /// One tile's bias gradient, before it is added.
-    tile_bias_grad: Matrix,
 }
 
 impl Dense {
@@ -152,10 +144,6 @@ impl Dense {
             output: Matrix::zeros(0, 0),
             dinputs: Matrix::zeros(0, 0),
             forwarded: false,
-            input_with_caller: false,
-            accumulate: false,
-            tile_grad: Matrix::zeros(0, 0),
-            tile_bias_grad: Matrix::zeros(0, 0),
         })
     }
 
@@ -251,15 +239,7 @@ impl Layer for Dense {
         }
     }
 
-    fn forward(&mut self, input: &Matrix, mode: Mode) -> Result<&Matrix> {
-        self.forward_input_kept(input, mode)?;
-        resize(&mut self.input, input.nrows(), input.ncols());
-        self.input.copy_from(input);
-        self.input_with_caller = false;
-        Ok(&self.output)
-    }
-
-    fn forward_input_kept(&mut self, input: &Matrix, _mode: Mode) -> Result<&Matrix> {
+    fn forward(&mut self, input: &Matrix, _mode: Mode) -> Result<&Matrix> {
         if input.ncols() != self.inputs() {
             return Err(Error::ShapeMismatch {
                 layer: self.describe(),
@@ -269,79 +249,29 @@ impl Layer for Dense {
             });
         }
         matmul_bias(input, &self.weights.value, &self.biases.value, &mut self.output)?;
+        resize(&mut self.input, input.nrows(), input.ncols());
+        self.input.copy_from(input);
         self.forwarded = true;
-        self.input_with_caller = true;
         Ok(&self.output)
     }
 
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
-        self.backward_params(dvalues)?;
-        matmul_nt(dvalues, &self.weights.value, &mut self.dinputs)?;
-        Ok(&self.dinputs)
-    }
-
-    fn backward_with_input(&mut self, input: &Matrix, dvalues: &Matrix) -> Result<&Matrix> {
-        self.backward_params_with_input(input, dvalues)?;
-        matmul_nt(dvalues, &self.weights.value, &mut self.dinputs)?;
-        Ok(&self.dinputs)
-    }
-
-    fn backward_params(&mut self, dvalues: &Matrix) -> Result<()> {
-        if self.forwarded && self.input_with_caller {
-            return Err(Error::InputNotKept { layer: self.describe() });
-        }
-        let input = std::mem::take(&mut self.input);
-        let done = self.backward_params_with_input(&input, dvalues);
-        self.input = input;
-        done
-    }
-
-    fn backward_params_with_input(&mut self, input: &Matrix, dvalues: &Matrix) -> Result<()> {
         check_backward(|| self.describe(), self.forwarded, &self.output, dvalues)?;
-        if input.shape() != (self.output.nrows(), self.inputs()) {
-            return Err(Error::ShapeMismatch {
-                layer: self.describe(),
-                pass: "backward",
-                expected: format!("the last input, of shape {}x{}", self.output.nrows(), self.inputs()),
-                got: Shape::of(input).to_string(),
-            });
-        }
-        if self.accumulate {
-            // Through a small buffer: the products take their fast paths only when overwriting.
-            matmul_tn_sums(input, dvalues, &mut self.tile_grad, &mut self.tile_bias_grad)?;
-            accumulate_into(&mut self.weights.grad, &self.tile_grad)?;
-            accumulate_into(&mut self.biases.grad, &self.tile_bias_grad)?;
-            return Ok(());
-        }
-        matmul_tn_sums(input, dvalues, &mut self.weights.grad, &mut self.biases.grad)?;
+        matmul_tn_sums(&self.input, dvalues, &mut self.weights.grad, &mut self.biases.grad)?;
         for p in [&mut self.weights, &mut self.biases] {
             p.regularizer.add_gradient(&p.value, &mut p.grad);
         }
-        Ok(())
+        matmul_nt(dvalues, &self.weights.value, &mut self.dinputs)?;
+        Ok(&self.dinputs)
     }
 
     fn rowwise(&self) -> bool {
         true
     }
 
-    fn accumulate_gradients(&mut self, accumulate: bool) {
-        self.accumulate = accumulate;
-    }
-
-    fn output(&self) -> Option<&Matrix> {
-        Some(&self.output)
-    }
-
     fn spec(&self) -> crate::LayerSpec {
         crate::LayerSpec::Dense(self.config())
     }
-}
-
-/// `grad += tile`, for tiled training.
-fn accumulate_into(grad: &mut Matrix, tile: &Matrix) -> Result<()> {
-    expect_same_shape("Dense gradient accumulation", grad, tile)?;
-    *grad += tile;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -386,40 +316,6 @@ mod tests {
     }
 
     #[test]
-    fn a_lent_input_gives_the_gradients_of_a_kept_copy() -> Result<(), Box<dyn std::error::Error>> {
-        let config =
-            DenseConfig { init: Init::Normal { std: 0.5 }, weight_l2: 0.01, ..DenseConfig::new(3, 4) };
-        let mut copying = Dense::from_config(&config, &mut Rng::seed_from_u64(4))?;
-        let mut lent = copying.clone();
-        let d = Matrix::from_fn(5, 4, |i, j| (i as f32 - j as f32) * 0.1);
-        let out = copying.forward(&input(), Mode::Train)?.clone();
-        assert_eq!(lent.forward_input_kept(&input(), Mode::Train)?, &out);
-        let dx = copying.backward(&d)?.clone();
-        assert_eq!(lent.backward_with_input(&input(), &d)?, &dx);
-        assert_eq!(lent.weight_param().grad, copying.weight_param().grad);
-        assert_eq!(lent.bias_param().grad, copying.bias_param().grad);
-        // The first layer's form, without the input gradient.
-        lent.backward_params_with_input(&input(), &d)?;
-        assert_eq!(lent.weight_param().grad, copying.weight_param().grad);
-        Ok(())
-    }
-
-    #[test]
-    fn backward_without_a_lent_input_is_an_error() -> Result<(), Box<dyn std::error::Error>> {
-        let mut dense = Dense::new(3, 4, &mut Rng::seed_from_u64(0))?;
-        dense.forward_input_kept(&input(), Mode::Train)?;
-        let d = Matrix::zeros(5, 4);
-        assert!(matches!(dense.backward(&d), Err(Error::InputNotKept { .. })));
-        assert!(matches!(dense.backward_params(&d), Err(Error::InputNotKept { .. })));
-        let err = dense.backward_with_input(&Matrix::zeros(4, 3), &d).unwrap_err();
-        assert!(matches!(err, Error::ShapeMismatch { pass: "backward", .. }), "{err}");
-        // A forward pass that copies its input needs nothing handed back.
-        dense.forward(&input(), Mode::Train)?;
-        dense.backward(&d)?;
-        Ok(())
-    }
-
-    #[test]
     fn wrong_input_width_names_the_layer() -> Result<(), Box<dyn std::error::Error>> {
         let mut dense = Dense::new(2, 64, &mut Rng::seed_from_u64(0))?;
         let err = dense.forward(&Matrix::zeros(3, 5), Mode::Train).unwrap_err();
@@ -432,22 +328,6 @@ mod tests {
         dense.forward(&Matrix::zeros(3, 2), Mode::Train)?;
         let err = dense.backward(&Matrix::zeros(4, 64)).unwrap_err();
         assert!(err.to_string().contains("expected gradient of shape 3x64, got 4x64"), "{err}");
-        Ok(())
-    }
-
-    #[test]
-    fn parameter_only_backward_sets_the_same_gradients() -> Result<(), Box<dyn std::error::Error>> {
-        let mut rng = Rng::seed_from_u64(4);
-        let config = DenseConfig { weight_l2: 0.1, ..DenseConfig::new(3, 4) };
-        let mut a = Dense::from_config(&config, &mut rng)?;
-        let mut b = a.clone();
-        let d = Matrix::from_fn(5, 4, |i, j| (i as f32 - j as f32) * 0.1);
-        a.forward(&input(), Mode::Train)?;
-        b.forward(&input(), Mode::Train)?;
-        a.backward(&d)?;
-        b.backward_params(&d)?;
-        assert_eq!(a.weight_param().grad, b.weight_param().grad);
-        assert_eq!(a.bias_param().grad, b.bias_param().grad);
         Ok(())
     }
 

@@ -119,9 +119,8 @@ impl Dropout {
     }
 
     /// A training forward pass that writes `f(x, x, v)` for each input `x` and its mask value
-    /// `v`: `x · v` alone, or with an activation before the dropout fused in (see
-    /// [`crate::ReluDropout`]).
-    pub(crate) fn forward_fused(&mut self, input: &Matrix, f: impl Fn(f32, f32, f32) -> f32) -> &Matrix {
+    /// `v`.
+    fn forward_fused(&mut self, input: &Matrix, f: impl Fn(f32, f32, f32) -> f32) -> &Matrix {
         self.start_pass(input.nrows(), input.ncols());
         resize(&mut self.output, input.nrows(), input.ncols());
         let draws = self.draws();
@@ -135,7 +134,7 @@ impl Dropout {
     /// # Errors
     /// [`Error::BackwardBeforeForward`] unless the last pass was a training pass;
     /// [`Error::ShapeMismatch`] when `dvalues` or `input` differ from the last output's shape.
-    pub(crate) fn backward_fused(
+    fn backward_fused(
         &self,
         dvalues: &Matrix,
         input: &Matrix,
@@ -242,20 +241,16 @@ impl Layer for Dropout {
         Ok(&self.dinputs)
     }
 
-    fn output(&self) -> Option<&Matrix> {
-        Some(&self.output)
-    }
-
     fn spec(&self) -> crate::LayerSpec {
         crate::LayerSpec::Dropout { rate: self.rate }
     }
 
-    fn rng(&self) -> Option<&Rng> {
-        Some(&self.rng)
+    fn visit_rngs(&self, f: &mut dyn FnMut(&Rng)) {
+        f(&self.rng);
     }
 
-    fn rng_mut(&mut self) -> Option<&mut Rng> {
-        Some(&mut self.rng)
+    fn visit_rngs_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        f(&mut self.rng);
     }
 }
 

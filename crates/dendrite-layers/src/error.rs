@@ -22,13 +22,6 @@ pub enum Error {
         /// The layer, as `Layer::describe` gives it.
         layer: String,
     },
-    /// `backward` was called without the input after a forward pass that kept no copy of it
-    /// (`Layer::forward_input_kept`).
-    #[error("{layer}: the last forward pass kept no copy of its input; backward needs it handed back")]
-    InputNotKept {
-        /// The layer, as `Layer::describe` gives it.
-        layer: String,
-    },
     /// A hyper-parameter outside its valid range.
     #[error("invalid {layer} configuration: {reason}")]
     InvalidConfig {

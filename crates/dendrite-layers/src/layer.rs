@@ -56,7 +56,7 @@ pub enum Mode {
 /// # Ok(())
 /// # }
 /// ```
-pub trait Layer: std::any::Any + Parameterized + Send + std::fmt::Debug {
+pub trait Layer: Parameterized + Send + std::fmt::Debug {
     /// The kind of layer (`"Dense"`, `"ReLU"`, …), as files and messages name it.
     fn kind(&self) -> &'static str;
 
@@ -91,72 +91,13 @@ pub trait Layer: std::any::Any + Parameterized + Send + std::fmt::Debug {
     /// `dvalues` does not have the last output's shape.
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix>;
 
-    /// [`Layer::backward`] for a caller that has no use for the input gradient (the first layer
-    /// of a model): the parameters' gradients are set, and a layer may skip computing the input
-    /// gradient (Dense does: a third of its backward pass).
-    ///
-    /// # Errors
-    /// As [`Layer::backward`].
-    fn backward_params(&mut self, dvalues: &Matrix) -> Result<()> {
-        self.backward(dvalues).map(|_| ())
-    }
-
-    /// [`Layer::forward`] for a caller that keeps `input` unchanged and hands it back to
-    /// [`Layer::backward_with_input`] or [`Layer::backward_params_with_input`]: a layer whose
-    /// backward pass needs its input (Dense) then keeps no copy of it. A model trains this way.
-    /// The default is [`Layer::forward`].
-    ///
-    /// # Errors
-    /// As [`Layer::forward`].
-    fn forward_input_kept(&mut self, input: &Matrix, mode: Mode) -> Result<&Matrix> {
-        self.forward(input, mode)
-    }
-
-    /// [`Layer::backward`] with the input of the last forward pass, which the caller kept (see
-    /// [`Layer::forward_input_kept`]). The default ignores it and calls [`Layer::backward`].
-    ///
-    /// # Errors
-    /// As [`Layer::backward`]; [`Error::ShapeMismatch`] when `input` cannot be the last input.
-    fn backward_with_input(&mut self, input: &Matrix, dvalues: &Matrix) -> Result<&Matrix> {
-        let _ = input;
-        self.backward(dvalues)
-    }
-
-    /// [`Layer::backward_params`] with the input of the last forward pass (see
-    /// [`Layer::backward_with_input`]).
-    ///
-    /// # Errors
-    /// As [`Layer::backward_with_input`].
-    fn backward_params_with_input(&mut self, input: &Matrix, dvalues: &Matrix) -> Result<()> {
-        let _ = input;
-        self.backward_params(dvalues)
-    }
-
-    /// Whether each output row depends only on the same input row, and the parameters'
-    /// gradients are sums over rows. A model may then train on a large batch in tiles of rows,
-    /// each tile's forward and backward pass running while its activations are still in cache
-    /// (see [`Layer::accumulate_gradients`]). Every built-in layer is row-wise; the default,
-    /// for plug-ins, is `false`, which keeps their batches whole.
+    /// Whether each output row depends only on the same input row. A model may then run a
+    /// large batch through the layer in tiles of rows, each tile's forward pass followed by its
+    /// backward pass while its activations are still in cache (a layer with parameters still
+    /// sees its batches whole, since its backward pass sets their gradients). Every built-in
+    /// layer is row-wise; the default, for plug-ins, is `false`, which keeps batches whole.
     fn rowwise(&self) -> bool {
         false
-    }
-
-    /// Tiled training of a [`rowwise`](Layer::rowwise) layer. With `true`, `backward` and
-    /// `backward_params` add the tile's gradients to the parameters' gradients (which the caller
-    /// zeroed before the first tile) and leave the regularization penalty's gradient to the
-    /// caller; with `false`, the default, they set the gradients, penalty included. Layers
-    /// without parameters ignore it.
-    fn accumulate_gradients(&mut self, accumulate: bool) {
-        let _ = accumulate;
-    }
-
-    /// The output of the last forward pass, if the layer keeps it (every built-in layer does):
-    /// the very matrix `forward` returned, or always `None`.
-    ///
-    /// A model reads it to name the layer where training produced a non-finite value, and hands
-    /// it back to the next layer's [`Layer::backward_with_input`] as that layer's input.
-    fn output(&self) -> Option<&Matrix> {
-        None
     }
 
     /// What a model file records of this layer. Built-in layers give their own variant; the
@@ -166,15 +107,16 @@ pub trait Layer: std::any::Any + Parameterized + Send + std::fmt::Debug {
         LayerSpec::Plugin { kind: self.kind().to_owned(), config: Vec::new() }
     }
 
-    /// The layer's own random number generator, if it draws numbers (Dropout does): a
-    /// checkpoint saves and restores its state.
-    fn rng(&self) -> Option<&Rng> {
-        None
+    /// Visits the layer's own random number generators, if it draws numbers (Dropout has
+    /// one): a checkpoint saves their states. The default visits none.
+    fn visit_rngs(&self, f: &mut dyn FnMut(&Rng)) {
+        let _ = f;
     }
 
-    /// Mutable access to the layer's generator, to restore a checkpoint.
-    fn rng_mut(&mut self) -> Option<&mut Rng> {
-        None
+    /// Visits the layer's generators mutably, in the order of [`Layer::visit_rngs`], to restore
+    /// a checkpoint.
+    fn visit_rngs_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        let _ = f;
     }
 }
 

@@ -1,6 +1,7 @@
 //! The leaky rectified linear unit.
 
 use dendrite_tensor::Matrix;
+use dendrite_tensor::kernels::epilogue::Activation;
 
 use crate::layer::no_params;
 use crate::pointwise::Pointwise;
@@ -57,16 +58,12 @@ impl Layer for LeakyRelu {
 
     fn forward(&mut self, input: &Matrix, _mode: Mode) -> Result<&Matrix> {
         let a = self.alpha;
-        Ok(self.buf.forward(input, |x| if x > 0.0 { x } else { a * x }))
+        Ok(self.buf.forward(input, |x| Activation::LeakyRelu(a).apply(x)))
     }
 
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
         let a = self.alpha;
-        self.buf.backward("LeakyReLU", dvalues, |y, d| if y > 0.0 { d } else { a * d })
-    }
-
-    fn output(&self) -> Option<&Matrix> {
-        Some(&self.buf.output)
+        self.buf.backward("LeakyReLU", dvalues, |y, d| Activation::LeakyRelu(a).derivative(y, d))
     }
 
     fn spec(&self) -> crate::LayerSpec {

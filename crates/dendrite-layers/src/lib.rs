@@ -23,7 +23,6 @@
 mod dense;
 mod dropout;
 mod error;
-mod fused;
 mod layer;
 mod leaky_relu;
 mod linear;
@@ -39,7 +38,6 @@ pub mod testing;
 pub use dense::{Dense, DenseConfig};
 pub use dropout::{Dropout, MaskDraws};
 pub use error::{Error, Result};
-pub use fused::ReluDropout;
 pub use layer::{Layer, Mode};
 pub use leaky_relu::LeakyRelu;
 pub use linear::Linear;

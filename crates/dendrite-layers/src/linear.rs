@@ -43,10 +43,6 @@ impl Layer for Linear {
         self.buf.backward("Linear", dvalues, |_, d| d)
     }
 
-    fn output(&self) -> Option<&Matrix> {
-        Some(&self.buf.output)
-    }
-
     fn spec(&self) -> crate::LayerSpec {
         crate::LayerSpec::Linear
     }

@@ -1,6 +1,7 @@
 //! The rectified linear unit.
 
-use dendrite_tensor::{Matrix, resize};
+use dendrite_tensor::Matrix;
+use dendrite_tensor::kernels::epilogue::Activation;
 
 use crate::layer::no_params;
 use crate::pointwise::Pointwise;
@@ -11,7 +12,7 @@ use crate::{Layer, Mode, Result};
 /// # Example
 /// ```
 /// use dendrite_layers::{Layer, Mode, Relu};
-/// use dendrite_tensor::{Matrix, resize};
+/// use dendrite_tensor::Matrix;
 /// # fn main() -> dendrite_layers::Result<()> {
 /// let mut relu = Relu::new();
 /// let y = relu.forward(&Matrix::from_row_slice(1, 3, &[-1.0, 0.0, 2.0]), Mode::Train)?;
@@ -32,27 +33,6 @@ impl Relu {
     }
 }
 
-/// `max(x, 0)`, with NaN passing through (as with NumPy's maximum), so that divergence is seen
-/// downstream.
-#[inline(always)]
-pub(crate) fn relu(x: f32) -> f32 {
-    if x < 0.0 { 0.0 } else { x }
-}
-
-impl Relu {
-    /// A forward pass done by a fused caller ([`crate::ReluDropout`]): the layer keeps no
-    /// output of its own (an empty one), and its own backward pass errs until its next forward.
-    pub(crate) fn forwarded_elsewhere(&mut self) {
-        resize(&mut self.buf.output, 0, 0);
-        self.buf.forwarded = false;
-    }
-
-    /// The input-gradient buffer, for a fused caller's backward pass.
-    pub(crate) fn dinputs_mut(&mut self) -> &mut Matrix {
-        &mut self.buf.dinputs
-    }
-}
-
 no_params!(Relu);
 
 impl Layer for Relu {
@@ -69,16 +49,12 @@ impl Layer for Relu {
     }
 
     fn forward(&mut self, input: &Matrix, _mode: Mode) -> Result<&Matrix> {
-        Ok(self.buf.forward(input, relu))
+        Ok(self.buf.forward(input, |x| Activation::Relu.apply(x)))
     }
 
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
         // The output is positive exactly where the input was (the book zeroes inputs <= 0).
-        self.buf.backward("ReLU", dvalues, |y, d| if y > 0.0 { d } else { 0.0 })
-    }
-
-    fn output(&self) -> Option<&Matrix> {
-        Some(&self.buf.output)
+        self.buf.backward("ReLU", dvalues, |y, d| Activation::Relu.derivative(y, d))
     }
 
     fn spec(&self) -> crate::LayerSpec {

@@ -1,6 +1,7 @@
 //! The logistic sigmoid.
 
 use dendrite_tensor::Matrix;
+use dendrite_tensor::kernels::epilogue::Activation;
 
 use crate::layer::no_params;
 use crate::pointwise::Pointwise;
@@ -36,15 +37,11 @@ impl Layer for Sigmoid {
     }
 
     fn forward(&mut self, input: &Matrix, _mode: Mode) -> Result<&Matrix> {
-        Ok(self.buf.forward(input, |x| 1.0 / (1.0 + (-x).exp())))
+        Ok(self.buf.forward(input, |x| Activation::Sigmoid.apply(x)))
     }
 
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
-        self.buf.backward("Sigmoid", dvalues, |y, d| d * (1.0 - y) * y)
-    }
-
-    fn output(&self) -> Option<&Matrix> {
-        Some(&self.buf.output)
+        self.buf.backward("Sigmoid", dvalues, |y, d| Activation::Sigmoid.derivative(y, d))
     }
 
     fn spec(&self) -> crate::LayerSpec {

@@ -52,10 +52,6 @@ impl Layer for Softmax {
         Ok(&self.dinputs)
     }
 
-    fn output(&self) -> Option<&Matrix> {
-        Some(&self.output)
-    }
-
     fn spec(&self) -> crate::LayerSpec {
         crate::LayerSpec::Softmax
     }

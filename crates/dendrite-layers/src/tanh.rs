@@ -1,6 +1,7 @@
 //! The hyperbolic tangent.
 
 use dendrite_tensor::Matrix;
+use dendrite_tensor::kernels::epilogue::Activation;
 
 use crate::layer::no_params;
 use crate::pointwise::Pointwise;
@@ -36,15 +37,11 @@ impl Layer for Tanh {
     }
 
     fn forward(&mut self, input: &Matrix, _mode: Mode) -> Result<&Matrix> {
-        Ok(self.buf.forward(input, f32::tanh))
+        Ok(self.buf.forward(input, |x| Activation::Tanh.apply(x)))
     }
 
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
-        self.buf.backward("Tanh", dvalues, |y, d| d * (1.0 - y * y))
-    }
-
-    fn output(&self) -> Option<&Matrix> {
-        Some(&self.buf.output)
+        self.buf.backward("Tanh", dvalues, |y, d| Activation::Tanh.derivative(y, d))
     }
 
     fn spec(&self) -> crate::LayerSpec {

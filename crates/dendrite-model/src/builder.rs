@@ -1,11 +1,10 @@
 //! The model builder.
 
-use dendrite_layers::{Dense, DenseConfig, Dropout, Layer, LeakyRelu, Linear, Relu, Sigmoid, Softmax, Tanh};
-use dendrite_losses::SoftmaxCrossEntropy;
+use dendrite_layers::{Dense, DenseConfig, Dropout, Layer, LeakyRelu};
 use dendrite_optim::{Adam, AdamConfig, Optimizer};
 use dendrite_tensor::{RandomSource, Rng};
 
-use crate::{Accuracy, Error, LossKind, Model, Preprocessing, Result};
+use crate::{Accuracy, Error, LossKind, Model, Node, Preprocessing, Result};
 
 /// A layer waiting for `build`, which creates it with the model's generator.
 #[derive(Debug)]
@@ -136,7 +135,9 @@ impl ModelBuilder {
         self
     }
 
-    /// Any layer, built-in or a plug-in.
+    /// A plug-in layer (a user's own type implementing [`Layer`]). It runs through its `Layer`
+    /// methods between the fused steps of the built-in layers; a built-in layer passed here in
+    /// a box is a plug-in too (the builder's own methods give the fused ones).
     #[must_use]
     pub fn layer(mut self, layer: Box<dyn Layer>) -> Self {
         self.layers.push(Pending::Custom(layer));
@@ -210,11 +211,11 @@ impl ModelBuilder {
             return Err(Error::InvalidSetting("the input width must be positive".to_owned()));
         }
         let mut rng = Rng::seed_from_u64(self.seed);
-        let mut layers: Vec<Box<dyn Layer>> = Vec::with_capacity(self.layers.len());
+        let mut nodes: Vec<Node> = Vec::with_capacity(self.layers.len());
         let mut width = self.input_width;
         let mut previous = "the input".to_owned();
         for (index, pending) in self.layers.into_iter().enumerate() {
-            let layer: Box<dyn Layer> = match pending {
+            let node = match pending {
                 Pending::Dense(config, infer_inputs) => {
                     let config = if infer_inputs { DenseConfig { inputs: width, ..config } } else { config };
                     if config.inputs != width {
@@ -227,32 +228,29 @@ impl ModelBuilder {
                         });
                     }
                     match init.as_deref_mut() {
-                        Some(source) => Box::new(Dense::from_config(&config, source)?),
-                        None => Box::new(Dense::from_config(&config, &mut rng)?),
+                        Some(source) => Node::Dense(Dense::from_config(&config, source)?),
+                        None => Node::Dense(Dense::from_config(&config, &mut rng)?),
                     }
                 }
-                Pending::Dropout(rate) => Box::new(Dropout::new(rate, &mut rng)?),
-                Pending::Relu => Box::new(Relu::new()),
-                Pending::Softmax => Box::new(Softmax::new()),
-                Pending::Sigmoid => Box::new(Sigmoid::new()),
-                Pending::Linear => Box::new(Linear::new()),
-                Pending::Tanh => Box::new(Tanh::new()),
-                Pending::LeakyRelu(alpha) => Box::new(LeakyRelu::new(alpha)?),
-                Pending::Custom(layer) => layer,
+                Pending::Dropout(rate) => Node::Dropout(Dropout::new(rate, &mut rng)?),
+                Pending::Relu => Node::Relu,
+                Pending::Softmax => Node::Softmax,
+                Pending::Sigmoid => Node::Sigmoid,
+                Pending::Linear => Node::Linear,
+                Pending::Tanh => Node::Tanh,
+                Pending::LeakyRelu(alpha) => Node::LeakyRelu(LeakyRelu::new(alpha)?.alpha()),
+                Pending::Custom(layer) => Node::plugin(layer),
             };
-            width = layer.output_width(width).map_err(|_| Error::WidthMismatch {
+            width = node.output_width(width).map_err(|_| Error::WidthMismatch {
                 index,
-                layer: layer.describe(),
+                layer: node.describe(),
                 previous: previous.clone(),
                 expected: "another width".to_owned(),
                 got: width,
             })?;
-            previous = format!("layer {index} ({})", layer.describe());
-            layers.push(layer);
+            previous = format!("layer {index} ({})", node.describe());
+            nodes.push(node);
         }
-        let fused = (loss == LossKind::CategoricalCrossEntropy
-            && layers.last().is_some_and(|l| l.kind() == "Softmax"))
-        .then(SoftmaxCrossEntropy::new);
         let optimizer = match self.optimizer {
             Some(o) => o,
             None => Box::new(Adam::new(AdamConfig::default())?),
@@ -262,8 +260,7 @@ impl ModelBuilder {
             LossKind::BinaryCrossEntropy => Accuracy::Binary,
             _ => Accuracy::Regression { precision: None },
         });
-        let mut model =
-            Model::from_parts(self.input_width, width, layers, loss, fused, optimizer, accuracy, rng);
+        let mut model = Model::from_parts(self.input_width, width, nodes, loss, optimizer, accuracy, rng);
         model.set_preprocessing(self.preprocessing)?;
         Ok(model)
     }

@@ -73,6 +73,9 @@ pub enum Error {
     /// An error from a layer.
     #[error(transparent)]
     Layer(#[from] dendrite_layers::Error),
+    /// An error from a tensor operation.
+    #[error(transparent)]
+    Tensor(#[from] dendrite_tensor::Error),
     /// An error from the loss.
     #[error(transparent)]
     Loss(#[from] dendrite_losses::Error),

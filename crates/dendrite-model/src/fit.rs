@@ -2,13 +2,12 @@
 
 use std::io::{IsTerminal, Write};
 
-use dendrite_layers::Mode;
 use dendrite_losses::{Targets, regularization_loss};
 use dendrite_tensor::{Matrix, Parameterized};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::batch::{Batch, ShuffledBatches, copy_rows};
-use crate::model::{backward_training, forward_layers, forward_training};
+use crate::batch::{Batch, ShuffledBatches};
+use crate::plan::At;
 use crate::printout::stats;
 use crate::{EpochRecord, Error, Evaluation, History, Model, Result};
 
@@ -204,11 +203,7 @@ impl Model {
         self.accuracy = self.accuracy.fitted_to(y);
         let prepared = self.preprocessing.apply(x)?;
         let x = prepared.as_ref().unwrap_or(x);
-        let prepared_validation = match options.validation {
-            Some((vx, _)) => self.preprocessing.apply(vx)?,
-            None => None,
-        };
-        let validation = options.validation.map(|(vx, vy)| (prepared_validation.as_ref().unwrap_or(vx), vy));
+        let validation = options.validation;
 
         let n = x.nrows();
         let batched = options.batch_size.is_some();
@@ -300,7 +295,7 @@ impl Model {
             let accuracy = hits as f64 / count.max(1) as f64;
             // Full batch: the values of the step, measured before its update (as the book's
             // early chapters print them); batches: the penalty at the end of the epoch.
-            let reg_loss = if batched { f64::from(regularization_loss(&self.layers)) } else { last_reg };
+            let reg_loss = if batched { f64::from(regularization_loss(&self.nodes)) } else { last_reg };
             let lr = self.optimizer.learning_rate();
             if batched {
                 printer.line(|| format!("training, {}", stats(accuracy, data_loss, reg_loss, lr)))?;
@@ -312,7 +307,10 @@ impl Model {
                 || (print_every > 0 && epoch.is_multiple_of(print_every));
             let validation = match validation {
                 Some((vx, vy)) if validate_now => {
-                    let v = self.evaluate_prepared(vx, vy, options.batch_size)?;
+                    let mut ws = std::mem::take(&mut self.validation_workspace);
+                    let v = self.evaluate_checked(vx, vy, options.batch_size, &mut ws);
+                    self.validation_workspace = ws;
+                    let v = v?;
                     if batched {
                         printer
                             .line(|| format!("validation, acc: {:.3}, loss: {:.3}", v.accuracy, v.loss))?;
@@ -342,7 +340,7 @@ impl Model {
                     stopper.best = monitored;
                     stopper.since_best = 0;
                     if stopper.config.restore_best_weights {
-                        snapshot(&self.layers, &mut stopper.best_weights);
+                        snapshot(&self.nodes, &mut stopper.best_weights);
                     }
                 } else {
                     stopper.since_best += 1;
@@ -366,7 +364,7 @@ impl Model {
         if let Some(stopper) = stopper.filter(|s| s.config.restore_best_weights && !s.best_weights.is_empty())
         {
             let mut k = 0;
-            self.layers.visit_params_mut(&mut |p| {
+            self.nodes.visit_params_mut(&mut |p| {
                 p.value.copy_from(&stopper.best_weights[k]);
                 k += 1;
             });
@@ -391,25 +389,13 @@ impl Model {
 
     /// One forward pass, backward pass and update on a batch.
     fn train_step(&mut self, x: &Matrix, y: Targets<'_>, epoch: usize, step: usize) -> Result<StepStats> {
-        let swept = match (self.perceptron(y), y) {
-            (Some(net), Targets::Classes(labels)) => self.gradients_perceptron(x, labels, net),
-            _ => None,
-        };
-        // A perceptron whose loss is not finite runs again layer by layer, which names the layer.
-        let (data_loss, hits, count) = match swept {
-            Some(sums) => sums,
-            None => match self.tile_rows(x.nrows()) {
-                Some(tile) => self.gradients_tiled(x, y, epoch, step, tile)?,
-                None => {
-                    let (loss, hits, count) = self.gradients(x, y, epoch, step, 1.0)?;
-                    (f64::from(loss), hits, count)
-                }
-            },
-        };
-        let reg_loss = f64::from(regularization_loss(&self.layers));
-        for (i, layer) in self.layers.iter().enumerate() {
+        let at = At { epoch, step };
+        let (data_loss, hits, count) =
+            self.plan.gradients(&mut self.nodes, self.loss, self.accuracy, x, y, at, &mut self.workspace)?;
+        let reg_loss = f64::from(regularization_loss(&self.nodes));
+        for (i, node) in self.nodes.iter().enumerate() {
             let mut bad = None;
-            layer.visit_params(&mut |p| {
+            node.visit_params(&mut |p| {
                 // A fold, not `all`: it vectorizes (no early exit), and divergence is rare.
                 if bad.is_none() && !p.grad.as_slice().iter().fold(true, |ok, v| ok & v.is_finite()) {
                     bad = Some(p.name());
@@ -419,149 +405,13 @@ impl Model {
                 return Err(Error::NonFinite {
                     epoch,
                     step,
-                    layer: format!("layer {i} ({})", layer.describe()),
+                    layer: format!("layer {i} ({})", node.describe()),
                     what: format!("gradient of {name}"),
                 });
             }
         }
-        self.optimizer.step(&mut self.layers)?;
+        self.optimizer.step(&mut self.nodes)?;
         Ok(StepStats { data_loss, reg_loss, hits, count })
-    }
-
-    /// The forward and backward pass of a batch: sets (or, in tiled training, adds to) the
-    /// parameters' gradients, with the loss's gradient multiplied by `scale`; returns the mean
-    /// data loss, the hits and the count of the accuracy.
-    pub(crate) fn gradients(
-        &mut self,
-        x: &Matrix,
-        y: Targets<'_>,
-        epoch: usize,
-        step: usize,
-        scale: f32,
-    ) -> Result<(f32, usize, usize)> {
-        let body = if self.fused.is_some() { self.layers.len() - 1 } else { self.layers.len() };
-        let (layers, _) = self.layers.split_at_mut(body);
-        let out = if layers.is_empty() { x } else { forward_training(layers, x)? };
-        // The loss, the accuracy and the loss's gradient, while the output is at hand.
-        let (data_loss, (hits, count)) = match self.fused.as_mut() {
-            Some(fused) => {
-                let l = fused.forward(out, y)?;
-                fused.backward(y, &mut self.dloss)?;
-                (l, self.accuracy.count(fused.output(), y))
-            }
-            None => {
-                let loss = self.loss.as_loss();
-                let l = loss.forward(out, y)?;
-                loss.backward(out, y, &mut self.dloss)?;
-                (l, self.accuracy.count(out, y))
-            }
-        };
-        if !data_loss.is_finite() {
-            let layer = self
-                .layers
-                .iter()
-                .enumerate()
-                .find(|(_, l)| l.output().is_some_and(|o| o.iter().any(|v| !v.is_finite())))
-                .map_or_else(|| "the loss".to_owned(), |(i, l)| format!("layer {i} ({})", l.describe()));
-            return Err(Error::NonFinite { epoch, step, layer, what: "output".to_owned() });
-        }
-        if scale != 1.0 {
-            self.dloss *= scale;
-        }
-        let (layers, _) = self.layers.split_at_mut(body);
-        backward_training(layers, x, &self.dloss)?;
-        Ok((data_loss, hits, count))
-    }
-
-    /// [`Model::evaluate`] in batches of `batch_size` rows (all rows at once for `None`),
-    /// accumulating loss and accuracy over the batches like the book.
-    ///
-    /// # Errors
-    /// As [`Model::evaluate`]; [`Error::InvalidSetting`] for a zero batch size.
-    pub fn evaluate_batched(
-        &mut self,
-        x: &Matrix,
-        y: Targets<'_>,
-        batch_size: Option<usize>,
-    ) -> Result<Evaluation> {
-        self.check_data(x, y)?;
-        let prepared = self.preprocessing.apply(x)?;
-        self.evaluate_prepared(prepared.as_ref().unwrap_or(x), y, batch_size)
-    }
-
-    /// Evaluation of inputs already checked and preprocessed.
-    fn evaluate_prepared(
-        &mut self,
-        x: &Matrix,
-        y: Targets<'_>,
-        batch_size: Option<usize>,
-    ) -> Result<Evaluation> {
-        let n = x.nrows();
-        let batch_size = match batch_size {
-            Some(0) => return Err(Error::InvalidSetting("batch size must be at least 1".to_owned())),
-            Some(b) => b.min(n),
-            None => n,
-        };
-        // The model keeps the buffers, so validating every epoch allocates nothing.
-        let mut batch = std::mem::take(&mut self.eval_batch);
-        let sums = self.evaluation_sums(&mut batch, x, y, batch_size);
-        self.eval_batch = batch;
-        let (loss_sum, hits, count) = sums?;
-        Ok(Evaluation {
-            samples: n,
-            loss: (loss_sum / n as f64) as f32,
-            accuracy: hits as f32 / count.max(1) as f32,
-        })
-    }
-
-    /// Loss (summed over samples), hits and comparisons, batch by batch.
-    fn evaluation_sums(
-        &mut self,
-        batch: &mut Batch,
-        x: &Matrix,
-        y: Targets<'_>,
-        batch_size: usize,
-    ) -> Result<(f64, usize, usize)> {
-        let n = x.nrows();
-        let (mut loss_sum, mut hits, mut count) = (0.0f64, 0usize, 0usize);
-        for start in (0..n).step_by(batch_size) {
-            let len = batch_size.min(n - start);
-            let (bx, by) = if len == n {
-                (x, y)
-            } else {
-                batch.gather_range(x, y, start, len);
-                (&batch.x, batch.targets(y))
-            };
-            let output = forward_layers(&mut self.layers, bx, Mode::Infer)?;
-            loss_sum += f64::from(self.loss.as_loss().forward(output, by)?) * len as f64;
-            let (h, c) = self.accuracy.count(output, by);
-            hits += h;
-            count += c;
-        }
-        Ok((loss_sum, hits, count))
-    }
-
-    /// [`Model::predict`] in batches of `batch_size` rows.
-    ///
-    /// # Errors
-    /// As [`Model::predict`]; [`Error::InvalidSetting`] for a zero batch size.
-    pub fn predict_batched(&mut self, x: &Matrix, batch_size: usize) -> Result<Matrix> {
-        if batch_size == 0 {
-            return Err(Error::InvalidSetting("batch size must be at least 1".to_owned()));
-        }
-        self.check_inputs(x)?;
-        let prepared = self.preprocessing.apply(x)?;
-        let x = prepared.as_ref().unwrap_or(x);
-        let n = x.nrows();
-        let mut out = Matrix::zeros(n, self.output_width);
-        let mut bx = Matrix::zeros(0, 0);
-        for start in (0..n).step_by(batch_size) {
-            let len = batch_size.min(n - start);
-            copy_rows(x, start, len, &mut bx);
-            let y = forward_layers(&mut self.layers, &bx, Mode::Infer)?;
-            out.rows_mut(start, len).copy_from(y);
-        }
-        Ok(out)
     }
 }
 

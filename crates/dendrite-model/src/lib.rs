@@ -8,7 +8,7 @@
 //! use dendrite_model::{LossKind, Model};
 //! use dendrite_tensor::Matrix;
 //! # fn main() -> dendrite_model::Result<()> {
-//! let mut model = Model::builder(2).dense(8).relu().dense(3).softmax()
+//! let model = Model::builder(2).dense(8).relu().dense(3).softmax()
 //!     .loss(LossKind::CategoricalCrossEntropy)
 //!     .build()?;
 //! let p = model.predict(&Matrix::from_row_slice(1, 2, &[0.5, -0.5]))?;
@@ -26,15 +26,15 @@ mod fit;
 mod history;
 mod loss_kind;
 mod metric;
-mod mlp;
 mod model;
+mod node;
 mod persist;
+mod plan;
 mod preprocess;
 mod printout;
 mod record;
 mod registry;
 mod safetensors_io;
-mod tiled;
 
 pub use atomic::write_atomic;
 pub use builder::ModelBuilder;
@@ -45,6 +45,8 @@ pub use history::{EpochRecord, History};
 pub use loss_kind::LossKind;
 pub use metric::Accuracy;
 pub use model::{Evaluation, Model};
+pub use node::{Node, Plugin};
+pub use plan::Workspace;
 pub use preprocess::Preprocessing;
 pub use printout::py_repr;
 pub use registry::{ConstructorError, LayerRegistry};

@@ -1,38 +1,38 @@
 //! The model: layers, a loss, an optimizer and a metric, run in the right mode.
 
-use dendrite_layers::{Layer, Mode, ReluDropout};
-use dendrite_losses::{SoftmaxCrossEntropy, Targets};
+use dendrite_losses::Targets;
 use dendrite_optim::Optimizer;
-use dendrite_tensor::{Matrix, Param, Parameterized, Rng};
+use dendrite_tensor::{Matrix, Param, Parameterized, Rng, resize};
 
-use crate::{Accuracy, Error, LossKind, ModelBuilder, Preprocessing, Result};
+use crate::batch::Batch;
+use crate::plan::{Head, Plan};
+use crate::{Accuracy, Error, LossKind, ModelBuilder, Node, Preprocessing, Result, Workspace};
 
 /// A network with its loss, optimizer, accuracy metric and seeded generator.
 ///
-/// [`Model::predict`] and [`Model::evaluate`] always run in [`Mode::Infer`]: there is no way
-/// to predict with dropout on.
+/// The layers are compiled into a plan when the model is built or loaded (fused steps of the
+/// built-in layers, plug-ins between them); the buffers of a pass live in a [`Workspace`].
+/// [`Model::predict`] and [`Model::evaluate`] take a shared model and always run in inference
+/// mode: there is no way to predict with dropout on.
 #[derive(Debug)]
 pub struct Model {
     pub(crate) input_width: usize,
     pub(crate) output_width: usize,
-    pub(crate) layers: Vec<Box<dyn Layer>>,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) plan: Plan,
     pub(crate) loss: LossKind,
-    pub(crate) fused: Option<SoftmaxCrossEntropy>,
     pub(crate) optimizer: Box<dyn Optimizer>,
     pub(crate) accuracy: Accuracy,
     pub(crate) rng: Rng,
-    /// The gradient of the loss with respect to the output, reused from step to step.
-    pub(crate) dloss: Matrix,
     /// What raw inputs go through before the first layer.
     pub(crate) preprocessing: Preprocessing,
     /// Completed training epochs, over every `fit` (a checkpoint resumes from it).
     pub(crate) epochs: usize,
-    /// Batch buffers of `evaluate`, kept so that validating every epoch allocates nothing.
-    pub(crate) eval_batch: crate::batch::Batch,
-    /// Tile buffers of tiled training (see `tiled.rs`).
-    pub(crate) tile_batch: crate::batch::Batch,
-    /// Buffers of a two-layer perceptron's training pass (see `mlp.rs`).
-    pub(crate) perceptron_scratch: crate::mlp::Scratch,
+    /// The buffers of training steps.
+    pub(crate) workspace: Workspace,
+    /// The buffers of the validation during `fit`, so that validating every epoch allocates
+    /// nothing.
+    pub(crate) validation_workspace: Workspace,
 }
 
 /// The result of [`Model::evaluate`].
@@ -53,32 +53,30 @@ impl Model {
         ModelBuilder::new(input_width)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A model of `nodes` (whose widths were checked), its plan compiled.
     pub(crate) fn from_parts(
         input_width: usize,
         output_width: usize,
-        layers: Vec<Box<dyn Layer>>,
+        nodes: Vec<Node>,
         loss: LossKind,
-        fused: Option<SoftmaxCrossEntropy>,
         optimizer: Box<dyn Optimizer>,
         accuracy: Accuracy,
         rng: Rng,
     ) -> Self {
+        let plan = Plan::compile(&nodes, loss, input_width);
         Self {
             input_width,
             output_width,
-            layers,
+            nodes,
+            plan,
             loss,
-            fused,
             optimizer,
             accuracy,
             rng,
-            dloss: Matrix::zeros(0, 0),
             preprocessing: Preprocessing::Identity,
             epochs: 0,
-            eval_batch: crate::batch::Batch::default(),
-            tile_batch: crate::batch::Batch::default(),
-            perceptron_scratch: crate::mlp::Scratch::default(),
+            workspace: Workspace::default(),
+            validation_workspace: Workspace::default(),
         }
     }
 
@@ -86,13 +84,13 @@ impl Model {
     /// `(ŷ − y) / samples`.
     #[must_use]
     pub fn uses_fused_softmax_cross_entropy(&self) -> bool {
-        self.fused.is_some()
+        self.plan.head == Head::SoftmaxCrossEntropy
     }
 
     /// The layers, in order.
     #[must_use]
-    pub fn layers(&self) -> &[Box<dyn Layer>] {
-        &self.layers
+    pub fn layers(&self) -> &[Node] {
+        &self.nodes
     }
 
     /// The width of the inputs.
@@ -178,11 +176,58 @@ impl Model {
     ///
     /// # Errors
     /// [`Error::InvalidData`] for inputs of the wrong width, without rows, or not finite.
-    pub fn predict(&mut self, x: &Matrix) -> Result<Matrix> {
+    pub fn predict(&self, x: &Matrix) -> Result<Matrix> {
+        let mut out = Matrix::zeros(0, 0);
+        self.predict_into(x, &mut Workspace::new(), &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Model::predict`] into `out` (resized), with the buffers of `workspace`: after a first
+    /// call with a batch of the same size it allocates nothing. Threads that share a model
+    /// predict with a workspace each.
+    ///
+    /// # Errors
+    /// As [`Model::predict`].
+    pub fn predict_into(&self, x: &Matrix, workspace: &mut Workspace, out: &mut Matrix) -> Result<()> {
         self.check_inputs(x)?;
-        let prepared = self.preprocessing.apply(x)?;
-        let x = prepared.as_ref().unwrap_or(x);
-        Ok(forward_layers(&mut self.layers, x, Mode::Infer)?.clone())
+        self.infer_prepared(x, workspace)?;
+        resize(out, workspace.output.nrows(), workspace.output.ncols());
+        out.copy_from(&workspace.output);
+        Ok(())
+    }
+
+    /// [`Model::predict`] in batches of `batch_size` rows.
+    ///
+    /// # Errors
+    /// As [`Model::predict`]; [`Error::InvalidSetting`] for a zero batch size.
+    pub fn predict_batched(&self, x: &Matrix, batch_size: usize) -> Result<Matrix> {
+        if batch_size == 0 {
+            return Err(Error::InvalidSetting("batch size must be at least 1".to_owned()));
+        }
+        self.check_inputs(x)?;
+        let n = x.nrows();
+        let mut out = Matrix::zeros(n, self.output_width);
+        let mut ws = Workspace::new();
+        let mut batch = Batch::default();
+        for start in (0..n).step_by(batch_size) {
+            let len = batch_size.min(n - start);
+            crate::batch::copy_rows(x, start, len, &mut batch.x);
+            self.infer_prepared(&batch.x, &mut ws)?;
+            out.rows_mut(start, len).copy_from(&ws.output);
+        }
+        Ok(out)
+    }
+
+    /// The output for checked raw inputs in `ws.output`: the preprocessing, then the plan.
+    fn infer_prepared(&self, x: &Matrix, ws: &mut Workspace) -> Result<()> {
+        if matches!(self.preprocessing, Preprocessing::Identity) {
+            return self.plan.infer(&self.nodes, x, ws);
+        }
+        let mut prepared = std::mem::take(&mut ws.prepared);
+        self.preprocessing.apply_into(x, &mut prepared)?;
+        let done = self.plan.infer(&self.nodes, &prepared, ws);
+        ws.prepared = prepared;
+        done
     }
 
     /// The mean data loss and the accuracy on `(x, y)`, in inference mode.
@@ -190,8 +235,77 @@ impl Model {
     /// # Errors
     /// [`Error::InvalidData`] for bad inputs, or targets of another length, width or kind than
     /// the model and its loss take.
-    pub fn evaluate(&mut self, x: &Matrix, y: Targets<'_>) -> Result<Evaluation> {
+    pub fn evaluate(&self, x: &Matrix, y: Targets<'_>) -> Result<Evaluation> {
         self.evaluate_batched(x, y, None)
+    }
+
+    /// [`Model::evaluate`] in batches of `batch_size` rows (all rows at once for `None`),
+    /// accumulating loss and accuracy over the batches like the book.
+    ///
+    /// # Errors
+    /// As [`Model::evaluate`]; [`Error::InvalidSetting`] for a zero batch size.
+    pub fn evaluate_batched(
+        &self,
+        x: &Matrix,
+        y: Targets<'_>,
+        batch_size: Option<usize>,
+    ) -> Result<Evaluation> {
+        self.check_data(x, y)?;
+        self.evaluate_checked(x, y, batch_size, &mut Workspace::new())
+    }
+
+    /// Evaluation of checked raw inputs with the buffers of `ws`.
+    pub(crate) fn evaluate_checked(
+        &self,
+        x: &Matrix,
+        y: Targets<'_>,
+        batch_size: Option<usize>,
+        ws: &mut Workspace,
+    ) -> Result<Evaluation> {
+        let n = x.nrows();
+        let batch_size = match batch_size {
+            Some(0) => return Err(Error::InvalidSetting("batch size must be at least 1".to_owned())),
+            Some(b) => b.min(n),
+            None => n,
+        };
+        let mut batch = std::mem::take(&mut ws.tile);
+        let sums = self.evaluation_sums(&mut batch, x, y, batch_size, ws);
+        ws.tile = batch;
+        let (loss_sum, hits, count) = sums?;
+        Ok(Evaluation {
+            samples: n,
+            loss: (loss_sum / n as f64) as f32,
+            accuracy: hits as f32 / count.max(1) as f32,
+        })
+    }
+
+    /// Loss (summed over samples), hits and comparisons, batch by batch.
+    fn evaluation_sums(
+        &self,
+        batch: &mut Batch,
+        x: &Matrix,
+        y: Targets<'_>,
+        batch_size: usize,
+        ws: &mut Workspace,
+    ) -> Result<(f64, usize, usize)> {
+        let n = x.nrows();
+        let (mut loss_sum, mut hits, mut count) = (0.0f64, 0usize, 0usize);
+        for start in (0..n).step_by(batch_size) {
+            let len = batch_size.min(n - start);
+            let (bx, by) = if len == n {
+                (x, y)
+            } else {
+                batch.gather_range(x, y, start, len);
+                (&batch.x, batch.targets(y))
+            };
+            self.infer_prepared(bx, ws)?;
+            let output = &ws.output;
+            loss_sum += f64::from(self.loss.as_loss().forward(output, by)?) * len as f64;
+            let (h, c) = self.accuracy.count(output, by);
+            hits += h;
+            count += c;
+        }
+        Ok((loss_sum, hits, count))
     }
 
     /// Checks inputs and targets together: inputs as [`Model::predict`] needs them, as many
@@ -236,104 +350,48 @@ impl Model {
 
 impl Parameterized for Model {
     fn visit_params(&self, f: &mut dyn FnMut(&Param)) {
-        self.layers.visit_params(f);
+        self.nodes.visit_params(f);
     }
 
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut Param)) {
-        self.layers.visit_params_mut(f);
+        self.nodes.visit_params_mut(f);
     }
 }
 
-/// The forward pass of a training step (at least one layer): each layer whose input
-/// [`backward_training`] can hand back (the batch, or the output that the layer before keeps)
-/// is lent it instead of keeping a copy (see [`Layer::forward_input_kept`]), and a ReLU layer
-/// followed by a dropout layer runs as one ([`ReluDropout`]) where its input is lent.
-pub(crate) fn forward_training<'a>(layers: &'a mut [Box<dyn Layer>], x: &'a Matrix) -> Result<&'a Matrix> {
-    let mut out = x;
-    let mut lend = true;
-    let mut rest = layers;
-    while !rest.is_empty() {
-        let fuse = lend && rest.len() >= 2 && ReluDropout::matches(rest[0].as_ref(), rest[1].as_ref());
-        let taken = std::mem::take(&mut rest);
-        if fuse {
-            let (pair, after) = taken.split_at_mut(2);
-            let [relu, dropout] = pair else { unreachable!("a pair") };
-            out = ReluDropout::of(relu.as_mut(), dropout.as_mut()).expect("matched").forward(out);
-            rest = after;
-            lend = true;
-        } else {
-            let (layer, after) = taken.split_first_mut().expect("layers are left");
-            // Whether this layer's output can be handed back to the next one: decided before
-            // the pass, as the backward pass decides it (a layer keeps its output always or
-            // never).
-            let keeps_output = layer.output().is_some();
-            out = if lend {
-                layer.forward_input_kept(out, Mode::Train)?
-            } else {
-                layer.forward(out, Mode::Train)?
-            };
-            rest = after;
-            lend = keeps_output;
-        }
+#[cfg(test)]
+impl Model {
+    /// The plan's perceptron, if the model trains on `y` in a sweep.
+    pub(crate) fn perceptron(&self, y: Targets<'_>) -> Option<crate::plan::sweep::Perceptron> {
+        let classes = matches!(y, Targets::Classes(_));
+        self.plan.perceptron.filter(|_| classes && self.accuracy == Accuracy::Categorical)
     }
-    Ok(out)
-}
 
-/// The backward pass of a training step after [`forward_training`] from the batch `x`, from the
-/// loss's gradient `dloss`: each layer is handed its input where the layer before keeps it (a
-/// fused pair as in the forward pass), and the first layer's input gradient, which has no use,
-/// is not computed.
-pub(crate) fn backward_training(layers: &mut [Box<dyn Layer>], x: &Matrix, dloss: &Matrix) -> Result<()> {
-    let mut g = dloss;
-    let mut rest = layers;
-    while let n @ 1.. = rest.len() {
-        let fuse = n >= 2
-            && ReluDropout::matches(rest[n - 2].as_ref(), rest[n - 1].as_ref())
-            && input_of(&rest[..n - 2], x).is_some();
-        let taken = std::mem::take(&mut rest);
-        if fuse {
-            let (before, pair) = taken.split_at_mut(n - 2);
-            let [relu, dropout] = pair else { unreachable!("a pair") };
-            let input = input_of(before, x).expect("checked");
-            g = ReluDropout::of(relu.as_mut(), dropout.as_mut()).expect("matched").backward(input, g)?;
-            rest = before;
-        } else {
-            let (last, before) = taken.split_last_mut().expect("layers are left");
-            if before.is_empty() {
-                last.backward_params_with_input(x, g)?;
-            } else {
-                g = match input_of(before, x) {
-                    Some(input) => last.backward_with_input(input, g)?,
-                    None => last.backward(g)?,
-                };
-            }
-            rest = before;
-        }
+    /// The gradients of a batch through the sweep (penalties included), or `None` for a loss
+    /// that is not finite.
+    pub(crate) fn gradients_perceptron(
+        &mut self,
+        x: &Matrix,
+        labels: &[usize],
+        net: crate::plan::sweep::Perceptron,
+    ) -> Option<(f64, usize, usize)> {
+        let sums = net.gradients(&mut self.nodes, x, labels, &mut self.workspace.sweep)?;
+        crate::plan::add_penalty_gradients(&mut self.nodes);
+        Some(sums)
     }
-    Ok(())
-}
 
-/// The input of the layer after `before` in a training step from the batch `x`, if the model
-/// can hand it back: the batch, or the output the previous layer keeps.
-fn input_of<'a>(before: &'a [Box<dyn Layer>], x: &'a Matrix) -> Option<&'a Matrix> {
-    match before.last() {
-        None => Some(x),
-        Some(previous) => previous.output(),
+    /// The gradients of a batch through the plan's steps (never the sweep), penalties included:
+    /// the mean data loss, the hits and the count.
+    pub(crate) fn gradients(
+        &mut self,
+        x: &Matrix,
+        y: Targets<'_>,
+        epoch: usize,
+        step: usize,
+    ) -> Result<(f32, usize, usize)> {
+        let plan = Plan { perceptron: None, ..self.plan.clone() };
+        let at = crate::plan::At { epoch, step };
+        let (loss, hits, count) =
+            plan.gradients(&mut self.nodes, self.loss, self.accuracy, x, y, at, &mut self.workspace)?;
+        Ok((loss as f32, hits, count))
     }
-}
-
-/// Runs `x` through `layers` in order.
-pub(crate) fn forward_layers<'a>(
-    layers: &'a mut [Box<dyn Layer>],
-    x: &Matrix,
-    mode: Mode,
-) -> Result<&'a Matrix> {
-    let (first, rest) = layers
-        .split_first_mut()
-        .ok_or_else(|| Error::InvalidSetting("a model needs at least one layer".to_owned()))?;
-    let mut out = first.forward(x, mode)?;
-    for layer in rest {
-        out = layer.forward(out, mode)?;
-    }
-    Ok(out)
 }

@@ -3,17 +3,16 @@
 use std::path::Path;
 
 use dendrite_layers::{Dense, Layer, LayerSpec};
-use dendrite_losses::SoftmaxCrossEntropy;
 use dendrite_optim::{Adam, AdamConfig, OptimizerState};
 use dendrite_tensor::{Parameterized, Rng};
 
 use crate::atomic::write_atomic;
 use crate::container::{self, FileKind};
 use crate::record::{CheckpointRecord, ModelRecord, TensorRecord, WeightsRecord};
-use crate::{Error, FormatError, LayerRegistry, LossKind, Model, Result};
+use crate::{Error, FormatError, LayerRegistry, Model, Node, Result};
 
 /// Every parameter of `layers` in visitor order, named `"<layer index>.<parameter name>"`.
-fn param_records(layers: &[Box<dyn Layer>]) -> Vec<TensorRecord> {
+fn param_records(layers: &[Node]) -> Vec<TensorRecord> {
     let mut out = Vec::new();
     for (i, layer) in layers.iter().enumerate() {
         layer.visit_params(&mut |p| {
@@ -21,6 +20,20 @@ fn param_records(layers: &[Box<dyn Layer>]) -> Vec<TensorRecord> {
         });
     }
     out
+}
+
+/// The generator state a checkpoint records of a layer: its one generator, if it has one.
+fn node_rng(node: &Node) -> Result<Option<Rng>> {
+    let mut rngs = Vec::new();
+    node.visit_rngs(&mut |rng| rngs.push(rng.clone()));
+    if rngs.len() > 1 {
+        return Err(Error::InvalidSetting(format!(
+            "{} has {} generators; a checkpoint records one per layer",
+            node.describe(),
+            rngs.len()
+        )));
+    }
+    Ok(rngs.pop())
 }
 
 fn invalid(message: String) -> Error {
@@ -45,12 +58,12 @@ impl Model {
                     "an optimizer with a custom learning-rate schedule cannot be checkpointed".to_owned(),
                 )
             })?;
-            let state = self.optimizer.state(&self.layers);
+            let state = self.optimizer.state(&self.nodes);
             debug_assert_eq!(state.spec, Some(spec));
             Some(CheckpointRecord {
                 epochs: self.epochs as u64,
                 rng: self.rng.clone(),
-                layer_rngs: self.layers.iter().map(|l| l.rng().cloned()).collect(),
+                layer_rngs: self.nodes.iter().map(node_rng).collect::<Result<_>>()?,
                 optimizer_iterations: state.iterations,
                 optimizer_learning_rate: state.learning_rate,
                 optimizer_slots: state
@@ -67,12 +80,12 @@ impl Model {
         };
         Ok(ModelRecord {
             input_width: self.input_width as u64,
-            layers: self.layers.iter().map(|l| l.spec()).collect(),
+            layers: self.nodes.iter().map(Node::spec).collect(),
             loss: self.loss,
             accuracy: self.accuracy,
             preprocessing: self.preprocessing.clone(),
             optimizer: self.optimizer.spec(),
-            params: param_records(&self.layers),
+            params: param_records(&self.nodes),
             checkpoint,
         })
     }
@@ -150,10 +163,10 @@ impl Model {
         }
         let mut rng = Rng::seed_from_u64(0);
         let mut params = record.params.iter();
-        let mut layers: Vec<Box<dyn Layer>> = Vec::with_capacity(record.layers.len().min(1024));
+        let mut layers: Vec<Node> = Vec::with_capacity(record.layers.len().min(1024));
         let mut width = input_width;
         for (i, spec) in record.layers.iter().enumerate() {
-            let layer: Box<dyn Layer> = match spec {
+            let layer = match spec {
                 LayerSpec::Dense(config) => {
                     // Shapes are checked against the stored tensors before anything is built,
                     // so a spec cannot make the loader allocate more than the file holds.
@@ -174,14 +187,15 @@ impl Model {
                             b.name, b.rows, b.cols
                         )));
                     }
-                    Box::new(Dense::from_parts(config, w.to_matrix()?, b.to_matrix()?)?)
+                    Node::Dense(Dense::from_parts(config, w.to_matrix()?, b.to_matrix()?)?)
                 }
                 LayerSpec::Plugin { kind, config } => {
                     let mut layer = registry.construct(kind, config)?;
                     fill_params(i, layer.as_mut(), &mut params)?;
-                    layer
+                    Node::plugin(layer)
                 }
-                other => other.build(&mut rng)?,
+                other => Node::from_spec(other, &mut rng)?
+                    .ok_or_else(|| invalid(format!("layer {i}: unknown layer kind")))?,
             };
             width = layer
                 .output_width(width)
@@ -192,23 +206,12 @@ impl Model {
             return Err(invalid(format!("tensor '{}' belongs to no layer", extra.name)));
         }
         record.preprocessing.validate(input_width)?;
-        let fused = (record.loss == LossKind::CategoricalCrossEntropy
-            && layers.last().is_some_and(|l| l.kind() == "Softmax"))
-        .then(SoftmaxCrossEntropy::new);
         let optimizer = match record.optimizer {
             Some(spec) => spec.build()?,
             None => Box::new(Adam::new(AdamConfig::default())?),
         };
-        let mut model = Model::from_parts(
-            input_width,
-            width,
-            layers,
-            record.loss,
-            fused,
-            optimizer,
-            record.accuracy,
-            rng,
-        );
+        let mut model =
+            Model::from_parts(input_width, width, layers, record.loss, optimizer, record.accuracy, rng);
         model.preprocessing = record.preprocessing;
         if let Some(checkpoint) = record.checkpoint {
             model.restore(checkpoint, record.optimizer)?;
@@ -218,17 +221,19 @@ impl Model {
 
     /// Puts a checkpoint's training state back.
     fn restore(&mut self, c: CheckpointRecord, spec: Option<dendrite_optim::OptimizerSpec>) -> Result<()> {
-        if c.layer_rngs.len() != self.layers.len() {
+        if c.layer_rngs.len() != self.nodes.len() {
             return Err(invalid(format!(
                 "{} generator states for {} layers",
                 c.layer_rngs.len(),
-                self.layers.len()
+                self.nodes.len()
             )));
         }
-        for (i, (layer, state)) in self.layers.iter_mut().zip(c.layer_rngs).enumerate() {
-            match (layer.rng_mut(), state) {
-                (Some(rng), Some(state)) => *rng = state,
-                (None, None) => {}
+        for (i, (node, state)) in self.nodes.iter_mut().zip(c.layer_rngs).enumerate() {
+            let mut count = 0;
+            node.visit_rngs(&mut |_| count += 1);
+            match (count, state) {
+                (1, Some(state)) => node.visit_rngs_mut(&mut |rng| *rng = state.clone()),
+                (0, None) => {}
                 _ => return Err(invalid(format!("layer {i}: generator state does not match the layer"))),
             }
         }
@@ -243,7 +248,7 @@ impl Model {
             learning_rate: c.optimizer_learning_rate,
             slots,
         };
-        self.optimizer.set_state(&self.layers, &state)?;
+        self.optimizer.set_state(&self.nodes, &state)?;
         self.rng = c.rng;
         self.epochs =
             usize::try_from(c.epochs).map_err(|_| invalid(format!("epoch counter {}", c.epochs)))?;
@@ -257,7 +262,7 @@ impl Model {
     /// [`Error::Io`] when the file cannot be written.
     pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
         let bytes =
-            container::encode(FileKind::Weights, &WeightsRecord { params: param_records(&self.layers) })?;
+            container::encode(FileKind::Weights, &WeightsRecord { params: param_records(&self.nodes) })?;
         write_file(path.as_ref(), &bytes)
     }
 
@@ -274,7 +279,7 @@ impl Model {
 
     /// Replaces every parameter with the stored tensors after checking all names and shapes.
     pub(crate) fn set_weights(&mut self, records: &[TensorRecord]) -> Result<()> {
-        let ours = param_records(&self.layers);
+        let ours = param_records(&self.nodes);
         if ours.len() != records.len() {
             return Err(Error::WeightsMismatch(format!(
                 "{} tensors stored, the model has {}",
@@ -293,7 +298,7 @@ impl Model {
             matrices.push(theirs.to_matrix()?);
         }
         let mut k = 0;
-        self.layers.visit_params_mut(&mut |p| {
+        self.nodes.visit_params_mut(&mut |p| {
             p.value.copy_from(&matrices[k]);
             k += 1;
         });

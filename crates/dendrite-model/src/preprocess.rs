@@ -1,6 +1,6 @@
 //! The input preprocessing a model expects, stored with it.
 
-use dendrite_tensor::Matrix;
+use dendrite_tensor::{Matrix, resize};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -95,27 +95,51 @@ impl Preprocessing {
     /// # Errors
     /// [`Error::InvalidData`] when a per-feature preprocessing has another width than `x`.
     pub fn apply(&self, x: &Matrix) -> Result<Option<Matrix>> {
+        if matches!(self, Preprocessing::Identity) {
+            return Ok(None);
+        }
+        let mut out = Matrix::zeros(0, 0);
+        self.apply_into(x, &mut out)?;
+        Ok(Some(out))
+    }
+
+    /// `x` preprocessed into `out` (resized, reusing its buffer; a copy for
+    /// [`Preprocessing::Identity`]).
+    ///
+    /// # Errors
+    /// As [`Preprocessing::apply`].
+    pub fn apply_into(&self, x: &Matrix, out: &mut Matrix) -> Result<()> {
+        if let Preprocessing::PerFeature { shift, scale } = self
+            && (shift.len() != x.ncols() || scale.len() != x.ncols())
+        {
+            return Err(Error::InvalidData(format!(
+                "preprocessing for {} columns, inputs have {}",
+                shift.len(),
+                x.ncols()
+            )));
+        }
+        resize(out, x.nrows(), x.ncols());
         match self {
-            Preprocessing::Identity => Ok(None),
+            Preprocessing::Identity => out.copy_from(x),
             Preprocessing::Affine { shift, scale } => {
                 let inv = 1.0 / scale;
-                Ok(Some(x.map(|v| (v - shift) * inv)))
+                for (o, &v) in out.as_mut_slice().iter_mut().zip(x.as_slice()) {
+                    *o = (v - shift) * inv;
+                }
             }
             Preprocessing::PerFeature { shift, scale } => {
-                if shift.len() != x.ncols() || scale.len() != x.ncols() {
-                    return Err(Error::InvalidData(format!(
-                        "preprocessing for {} columns, inputs have {}",
-                        shift.len(),
-                        x.ncols()
-                    )));
+                let rows = x.nrows();
+                if rows > 0 {
+                    let cols = out.as_mut_slice().chunks_exact_mut(rows).zip(x.as_slice().chunks_exact(rows));
+                    for (j, (o, v)) in cols.enumerate() {
+                        let (s, inv) = (shift[j], 1.0 / scale[j]);
+                        for (o, &v) in o.iter_mut().zip(v) {
+                            *o = (v - s) * inv;
+                        }
+                    }
                 }
-                let mut out = x.clone();
-                for (j, mut col) in out.column_iter_mut().enumerate() {
-                    let (s, inv) = (shift[j], 1.0 / scale[j]);
-                    col.apply(|v| *v = (*v - s) * inv);
-                }
-                Ok(Some(out))
             }
         }
+        Ok(())
     }
 }

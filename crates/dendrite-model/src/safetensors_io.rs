@@ -2,12 +2,11 @@
 
 use std::path::Path;
 
-use dendrite_layers::Layer;
-use dendrite_tensor::Matrix;
+use dendrite_tensor::{Matrix, Parameterized};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use crate::atomic::write_atomic;
-use crate::{Error, Model, Result};
+use crate::{Error, Model, Node, Result};
 
 fn to_le_bytes(values: impl Iterator<Item = f32>) -> Vec<u8> {
     values.flat_map(f32::to_le_bytes).collect()
@@ -16,10 +15,10 @@ fn to_le_bytes(values: impl Iterator<Item = f32>) -> Vec<u8> {
 /// The tensors of a model in PyTorch's `nn.Sequential` naming: for the layer at position `i`,
 /// a Dense layer gives `"i.weight"` (out × in, the transpose of Dendrite's in × out) and
 /// `"i.bias"` (out); a plug-in's parameters keep their own names (`"i.<name>"`) and shapes.
-fn named_tensors(layers: &[Box<dyn Layer>]) -> Vec<(String, Vec<usize>, Vec<u8>)> {
+fn named_tensors(layers: &[Node]) -> Vec<(String, Vec<usize>, Vec<u8>)> {
     let mut out = Vec::new();
     for (i, layer) in layers.iter().enumerate() {
-        let dense = layer.kind() == "Dense";
+        let dense = matches!(layer, Node::Dense(_));
         layer.visit_params(&mut |p| {
             let m = &p.value;
             let (name, shape, bytes) = match (dense, p.name()) {
@@ -56,7 +55,7 @@ impl Model {
     /// # Errors
     /// [`Error::WeightsMismatch`] if the tensors cannot be encoded.
     pub fn to_safetensors(&self) -> Result<Vec<u8>> {
-        let tensors = named_tensors(&self.layers);
+        let tensors = named_tensors(&self.nodes);
         let views = tensors
             .iter()
             .map(|(name, shape, bytes)| {
@@ -84,7 +83,7 @@ impl Model {
     /// that is not safetensors.
     pub fn from_safetensors_bytes(&mut self, bytes: &[u8]) -> Result<()> {
         let file = SafeTensors::deserialize(bytes).map_err(st_error)?;
-        let expected = named_tensors(&self.layers);
+        let expected = named_tensors(&self.nodes);
         let mut matrices = Vec::with_capacity(expected.len());
         for (name, shape, _) in &expected {
             let view = file
@@ -108,8 +107,8 @@ impl Model {
         }
         // Every tensor checked: now write them into the parameters.
         let mut index = 0;
-        for layer in &mut self.layers {
-            let dense = layer.kind() == "Dense";
+        for layer in &mut self.nodes {
+            let dense = matches!(layer, Node::Dense(_));
             layer.visit_params_mut(&mut |p| {
                 let values = &matrices[index];
                 index += 1;

@@ -265,9 +265,6 @@ impl Layer for Poison {
         }
         Ok(&self.dinputs)
     }
-    fn output(&self) -> Option<&Matrix> {
-        Some(&self.output)
-    }
 }
 
 #[test]

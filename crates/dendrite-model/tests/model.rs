@@ -59,7 +59,7 @@ fn missing_loss_layers_and_bad_rates_are_errors() {
 #[test]
 fn dropout_cannot_act_at_prediction() -> TestResult {
     let seed = 7;
-    let mut model = Model::builder(2)
+    let model = Model::builder(2)
         .dense(16)
         .relu()
         .dropout(0.5)
@@ -92,7 +92,7 @@ fn dropout_cannot_act_at_prediction() -> TestResult {
 
 #[test]
 fn bad_inputs_are_errors() -> TestResult {
-    let mut model = Model::builder(2).dense(3).softmax().loss(LossKind::CategoricalCrossEntropy).build()?;
+    let model = Model::builder(2).dense(3).softmax().loss(LossKind::CategoricalCrossEntropy).build()?;
     let err = model.predict(&Matrix::zeros(4, 3)).unwrap_err();
     assert_eq!(err.to_string(), "invalid data: inputs have 3 columns, the model takes 2");
     let err = model.predict(&Matrix::zeros(0, 2)).unwrap_err();
@@ -111,7 +111,7 @@ fn bad_inputs_are_errors() -> TestResult {
 
 #[test]
 fn evaluate_reports_loss_and_accuracy_in_inference_mode() -> TestResult {
-    let mut model = Model::builder(2).dense(3).softmax().loss(LossKind::CategoricalCrossEntropy).build()?;
+    let model = Model::builder(2).dense(3).softmax().loss(LossKind::CategoricalCrossEntropy).build()?;
     let (x, y) = spiral_data(50, 3, &mut Rng::seed_from_u64(2));
     let e = model.evaluate(&x, Targets::Classes(&y))?;
     assert_eq!(e.samples, 150);

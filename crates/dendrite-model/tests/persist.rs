@@ -140,7 +140,7 @@ fn save_load_predict_is_bit_identical_for_every_layer_kind() -> TestResult {
     let dir = scratch("roundtrip")?;
     let path = dir.join("model.dnd");
     model.save(&path)?;
-    let mut loaded = Model::load_with(&path, &Scale::registry())?;
+    let loaded = Model::load_with(&path, &Scale::registry())?;
     assert_eq!(bits(&loaded.predict(&x)?), bits(&model.predict(&x)?));
     assert_eq!(weights(&loaded), weights(&model));
     assert_eq!(loaded.preprocessing(), model.preprocessing());
@@ -408,7 +408,7 @@ fn safetensors_round_trip_in_pytorch_naming_and_layout() -> TestResult {
         let k = (row * 64 + col) * 4;
         f32::from_le_bytes([w3.data()[k], w3.data()[k + 1], w3.data()[k + 2], w3.data()[k + 3]])
     };
-    let dense3 = model.layers()[3].as_ref();
+    let dense3 = &model.layers()[3];
     let mut w = Matrix::zeros(0, 0);
     dense3.visit_params(&mut |p| {
         if p.name() == "weight" {
@@ -456,7 +456,7 @@ fn safetensors_round_trip_in_pytorch_naming_and_layout() -> TestResult {
 #[test]
 fn the_format_version_1_fixture_still_loads() -> TestResult {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-    let mut model = Model::load(format!("{dir}/model-v1.dnd"))?;
+    let model = Model::load(format!("{dir}/model-v1.dnd"))?;
     let expected: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(format!("{dir}/model-v1.json"))?)?;
     let inputs: Vec<f32> = serde_json::from_value(expected["inputs"].clone())?;

@@ -61,7 +61,7 @@ pub struct OptimizerState {
 ///
 /// It sees only [`Param`]s (through a [`Parameterized`] visitor), never layer types, and keeps
 /// its per-parameter state keyed by [`ParamId`].
-pub trait Optimizer: Send + std::fmt::Debug {
+pub trait Optimizer: Send + Sync + std::fmt::Debug {
     /// The optimizer's name.
     fn name(&self) -> &'static str;
 

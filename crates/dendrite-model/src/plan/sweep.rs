@@ -1,96 +1,73 @@
-//! Training of a two-layer perceptron in one sweep: a model whose layers are Dense → ReLU
-//! (→ Dropout) → Dense → Softmax under categorical cross-entropy and the categorical accuracy,
-//! with few inputs and few classes (at most four of each, as the book's spiral networks) and
-//! class-index targets, trains each batch through [`kernel`]: block by block of rows, the
-//! hidden activations exist only for the block, so the pass reads the batch once and writes
-//! nothing as large as it. Any other model, or one-hot targets, trains layer by layer.
+//! Training of a two-layer perceptron in one sweep: a plan whose steps are Dense → ReLU
+//! (→ Dropout) and Dense under the fused softmax + cross-entropy, with few inputs and few
+//! classes (at most four of each, as the book's spiral networks), trains each batch of class
+//! indices under the categorical accuracy through the sweep kernel of
+//! `dendrite_tensor::kernels::sweep`: block by block of rows, the hidden activations exist only
+//! for the block, so the pass reads the batch once and writes nothing as large as it. Any other
+//! plan, or one-hot targets, trains step by step.
 //!
-//! The gradients are those of the layers run one by one, summed in another order (to within
-//! float rounding: the tests compare them), and the dropout layer draws its key and decides its
-//! elements exactly as it would alone.
+//! The gradients are those of the steps, summed in another order (to within float rounding:
+//! the tests compare them), and the dropout layer draws its key and decides its elements
+//! exactly as it would alone.
 
-use std::any::Any;
+use dendrite_tensor::Matrix;
+use dendrite_tensor::kernels::epilogue::Activation;
+use dendrite_tensor::kernels::sweep::{Grads, MAX_WIDTH, Net, Scratch, Sums, train};
 
-use dendrite_layers::{Dense, Dropout, Layer, Relu, Softmax};
-use dendrite_losses::Targets;
+use super::{Head, Op, Step};
+use crate::Node;
 
-pub(crate) use dendrite_tensor::kernels::sweep::Scratch;
-use dendrite_tensor::kernels::sweep::{Grads, MAX_WIDTH, Net, Sums, train};
-
-use crate::{Accuracy, Model};
-
-/// A model that is a two-layer perceptron: Dense, ReLU, then Dropout if `dropout`, then Dense
-/// and Softmax.
+/// A plan that is a two-layer perceptron: the layers' places in the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Perceptron {
-    /// Whether a dropout layer follows the ReLU (as the model's third layer).
-    dropout: bool,
+    first: usize,
+    dropout: Option<usize>,
+    second: usize,
 }
 
-/// The index of the dropout layer of a perceptron that has one.
-const DROPOUT: usize = 2;
-
-fn is<T: Any>(layer: &dyn Layer) -> bool {
-    let layer: &dyn Any = layer;
-    layer.is::<T>()
-}
-
-fn dense(layer: &dyn Layer) -> Option<&Dense> {
-    let layer: &dyn Any = layer;
-    layer.downcast_ref()
-}
-
-impl Model {
-    /// The model as a two-layer perceptron that trains on `y` in one sweep, if it is one.
-    pub(crate) fn perceptron(&self, y: Targets<'_>) -> Option<Perceptron> {
-        if self.fused.is_none() || self.accuracy != Accuracy::Categorical || !matches!(y, Targets::Classes(_))
-        {
+impl Perceptron {
+    /// The plan's steps as a perceptron that trains in a sweep, if they are one.
+    pub(crate) fn of(steps: &[Step], head: Head, nodes: &[Node]) -> Option<Self> {
+        if head != Head::SoftmaxCrossEntropy {
             return None;
         }
-        let (first, dropout, second) = match self.layers.as_slice() {
-            [first, relu, second, softmax]
-                if is::<Relu>(relu.as_ref()) && is::<Softmax>(softmax.as_ref()) =>
-            {
-                (first, false, second)
-            }
-            [first, relu, dropout, second, softmax]
-                if is::<Relu>(relu.as_ref())
-                    && is::<Dropout>(dropout.as_ref())
-                    && is::<Softmax>(softmax.as_ref()) =>
-            {
-                (first, true, second)
-            }
-            _ => return None,
+        let [first, second] = steps else { return None };
+        let (
+            Op::Dense { dense: a, act: Activation::Relu, dropout },
+            Op::Dense { dense: b, act: Activation::Identity, dropout: None },
+        ) = (first.op, second.op)
+        else {
+            return None;
         };
-        let (first, second_dense) = (dense(first.as_ref())?, dense(second.as_ref())?);
-        let small = first.inputs() <= MAX_WIDTH && second_dense.neurons() <= MAX_WIDTH;
-        (small && first.neurons() == second_dense.inputs()).then_some(Perceptron { dropout })
+        let (Node::Dense(d1), Node::Dense(d2)) = (&nodes[a], &nodes[b]) else { return None };
+        let small = d1.inputs() <= MAX_WIDTH && d2.neurons() <= MAX_WIDTH;
+        (small && d1.neurons() == d2.inputs()).then_some(Perceptron { first: a, dropout, second: b })
     }
 
-    /// [`Model::gradients`] of a batch of a two-layer perceptron in one sweep: sets the
-    /// parameters' gradients (the regularization penalty's included) and returns the mean data
-    /// loss, the hits and the count, or `None` when the loss is not finite (the caller then runs
-    /// the layers one by one, which name the layer that diverged).
-    pub(crate) fn gradients_perceptron(
-        &mut self,
-        x: &dendrite_tensor::Matrix,
+    /// The gradients of a batch in one sweep: sets the parameters' gradients (without the
+    /// regularization penalty's, which the caller adds) and returns the mean data loss, the hits
+    /// and the count, or `None` when the loss is not finite (the caller then runs the steps,
+    /// which name the layer that diverged).
+    pub(crate) fn gradients(
+        self,
+        nodes: &mut [Node],
+        x: &Matrix,
         labels: &[usize],
-        net: Perceptron,
+        scratch: &mut Scratch,
     ) -> Option<(f64, usize, usize)> {
         let rows = x.nrows();
-        let hidden = dense(self.layers[0].as_ref()).expect("a perceptron").neurons();
-        let draws = net.dropout.then(|| {
-            let layer: &mut dyn Any = self.layers[DROPOUT].as_mut();
-            layer.downcast_mut::<Dropout>().expect("a perceptron").draw_pass(rows, hidden)
-        });
-        let second = self.layers.len() - 2;
-        let (before, after) = self.layers.split_at_mut(second);
-        let first: &mut dyn Any = before[0].as_mut();
-        let second: &mut dyn Any = after[0].as_mut();
-        let (first, second) = (
-            first.downcast_mut::<Dense>().expect("a perceptron"),
-            second.downcast_mut::<Dense>().expect("a perceptron"),
-        );
+        let hidden = match &nodes[self.first] {
+            Node::Dense(d) => d.neurons(),
+            _ => return None,
+        };
+        let draws = match self.dropout.map(|d| &mut nodes[d]) {
+            Some(Node::Dropout(d)) => Some(d.draw_pass(rows, hidden)),
+            _ => None,
+        };
+        let (before, after) = nodes.split_at_mut(self.second);
+        let (Node::Dense(first), Node::Dense(second)) = (&mut before[self.first], &mut after[0]) else {
+            return None;
+        };
         let (w1, b1) = first.params_mut();
         let (w2, b2) = second.params_mut();
         let net = Net {
@@ -112,10 +89,7 @@ impl Model {
             w2: w2.grad.as_mut_slice(),
             b2: b2.grad.as_mut_slice(),
         };
-        let Sums { loss, hits } = train(&net, &mut grads, &mut self.perceptron_scratch);
-        for p in [w1, b1, w2, b2] {
-            p.regularizer.add_gradient(&p.value, &mut p.grad);
-        }
+        let Sums { loss, hits } = train(&net, &mut grads, scratch);
         let loss = loss / rows as f64;
         loss.is_finite().then_some((loss, hits, rows))
     }
@@ -180,7 +154,7 @@ mod tests {
         let net = swept.perceptron(Targets::Classes(&y)).expect("a perceptron");
         let (loss, hits, count) = swept.gradients_perceptron(&x, &y, net).expect("a finite loss");
         let (want_loss, want_hits, want_count) =
-            layered.gradients(&x, Targets::Classes(&y), 0, 0, 1.0).expect("runs");
+            layered.gradients(&x, Targets::Classes(&y), 0, 0).expect("runs");
         let case = format!("{inputs} → {hidden} → {classes}, dropout {dropout}, {rows} rows");
         assert!((loss - f64::from(want_loss)).abs() < 1e-5, "{case}: loss {loss} vs {want_loss}");
         assert_eq!((hits, count), (want_hits, want_count), "{case}");
@@ -264,7 +238,7 @@ mod tests {
             swept.visit_params(&mut |p| values.push(p.value.clone()));
             let mut values = values.into_iter();
             layered.visit_params_mut(&mut |p| p.value = values.next().expect("the same parameters"));
-            let (loss, hits, _) = layered.gradients(&x, Targets::Classes(&y), 0, step, 1.0)?;
+            let (loss, hits, _) = layered.gradients(&x, Targets::Classes(&y), 0, step)?;
             let stats = swept.train_batch(&x, Targets::Classes(&y))?;
             assert!(
                 (stats.data_loss - f64::from(loss)).abs() < 1e-5,

@@ -1,0 +1,190 @@
+//! The plan: what a model's layers become when it is built or loaded, decided once.
+//!
+//! The layers are matched by their [`Node`] variants into a list of [`Step`]s, each a fused
+//! group of built-in layers or one plug-in:
+//!
+//! - a Dense layer with the activation and the dropout after it: the product with its bias,
+//!   then the activation and the mask applied to each column of the output while it is in
+//!   cache; backward, the mask and the activation's derivative applied to the incoming
+//!   gradient before the two products read it;
+//! - an activation and a dropout without a product before them;
+//! - a softmax over rows that is not the loss head;
+//! - a plug-in, through its `Layer` methods.
+//!
+//! The last Softmax under categorical cross-entropy becomes the [`Head`]: the fused softmax +
+//! cross-entropy and its gradient `(ŷ − y) / samples`. A plan whose steps are a two-layer
+//! perceptron with few inputs and classes also trains in one sweep of registers
+//! ([`sweep`](self::sweep)). The plan holds no buffers: those live in a [`Workspace`], so that a
+//! model is shared, immutable, when it predicts.
+
+mod infer;
+pub(crate) mod sweep;
+mod train;
+mod workspace;
+
+pub(crate) use train::At;
+#[cfg(test)]
+pub(crate) use train::add_penalty_gradients;
+
+use dendrite_tensor::Parameterized;
+use dendrite_tensor::kernels::epilogue::Activation;
+
+pub use workspace::Workspace;
+
+use crate::{LossKind, Node};
+
+/// A compiled model: its steps and its loss head.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Plan {
+    pub(crate) steps: Vec<Step>,
+    pub(crate) head: Head,
+    /// Whether a large batch may run in tiles of rows: every layer is row-wise, and no plug-in
+    /// has parameters (its backward pass sets their gradients, which tiles would overwrite).
+    pub(crate) tileable: bool,
+    /// The widest output of a step (what a tile keeps in cache).
+    pub(crate) widest: usize,
+    /// The two-layer perceptron that trains in a sweep, if the plan is one.
+    pub(crate) perceptron: Option<sweep::Perceptron>,
+}
+
+/// One step of a plan: a fused group of built-in layers, or a plug-in.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Step {
+    pub(crate) op: Op,
+    /// The model's index of the step's first layer (messages name it).
+    pub(crate) node: usize,
+    /// The width of the step's output.
+    pub(crate) width: usize,
+}
+
+/// What a step computes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Op {
+    /// `act(x · W + b)`, masked by the dropout layer `dropout`: Dense layer `dense`.
+    Dense { dense: usize, act: Activation, dropout: Option<usize> },
+    /// `act(x)`, masked by the dropout layer `dropout`.
+    Map { act: Activation, dropout: Option<usize> },
+    /// Softmax over each row, masked by the dropout layer `dropout`.
+    Softmax { dropout: Option<usize> },
+    /// The plug-in layer `node`.
+    Plugin { node: usize },
+}
+
+impl Op {
+    /// The dropout layer of the step, if any.
+    pub(crate) fn dropout(&self) -> Option<usize> {
+        match *self {
+            Op::Dense { dropout, .. } | Op::Map { dropout, .. } | Op::Softmax { dropout } => dropout,
+            Op::Plugin { .. } => None,
+        }
+    }
+
+    /// Whether the backward pass needs the step's output before its mask: with dropout after
+    /// an activation other than ReLU (whose derivative and mask both follow from the masked
+    /// output) and the identity (whose derivative is 1).
+    pub(crate) fn keeps_unmasked(&self) -> bool {
+        match *self {
+            Op::Dense { act, dropout, .. } | Op::Map { act, dropout } => {
+                dropout.is_some() && keeps_unmasked(act)
+            }
+            Op::Softmax { dropout } => dropout.is_some(),
+            Op::Plugin { .. } => false,
+        }
+    }
+}
+
+/// Whether a masked output of `act` is kept unmasked too (see [`Op::keeps_unmasked`]).
+pub(crate) fn keeps_unmasked(act: Activation) -> bool {
+    !matches!(act, Activation::Relu | Activation::Identity)
+}
+
+/// How the last step's output meets the loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Head {
+    /// The model's last layer is a Softmax under categorical cross-entropy: the two run fused,
+    /// and the last step's output is the logits.
+    SoftmaxCrossEntropy,
+    /// The loss takes the last step's output as the model's output.
+    Loss,
+}
+
+/// Floats in one tile of the widest step's output at most (512 KiB, half an L2 cache): a
+/// tile's activations and gradients then stay in the caches close by.
+const TILE_FLOATS: usize = 128 * 1024;
+
+/// Rows of a tile at most: enough to keep per-tile overheads small.
+const MAX_TILE_ROWS: usize = 256;
+
+/// Rows of a tile at least, beside very wide layers.
+const MIN_TILE_ROWS: usize = 16;
+
+impl Plan {
+    /// The plan of `nodes` (whose widths the builder or the loader checked) under `loss`, for
+    /// inputs of `input_width` columns.
+    pub(crate) fn compile(nodes: &[Node], loss: LossKind, input_width: usize) -> Plan {
+        let fused = loss == LossKind::CategoricalCrossEntropy && matches!(nodes.last(), Some(Node::Softmax));
+        let body = if fused { &nodes[..nodes.len() - 1] } else { nodes };
+        let mut steps = Vec::new();
+        let mut width = input_width;
+        let mut widest = 1;
+        let mut i = 0;
+        // The dropout layer at `i`, if there is one: it joins the step before it.
+        let dropout_at = |i: &mut usize| {
+            matches!(body.get(*i), Some(Node::Dropout(_))).then(|| {
+                *i += 1;
+                *i - 1
+            })
+        };
+        while i < body.len() {
+            let node = i;
+            i += 1;
+            let op = match &body[node] {
+                Node::Dense(d) => {
+                    width = d.neurons();
+                    let act = match body.get(i).and_then(Node::activation) {
+                        Some(act) => {
+                            i += 1;
+                            act
+                        }
+                        None => Activation::Identity,
+                    };
+                    Op::Dense { dense: node, act, dropout: dropout_at(&mut i) }
+                }
+                Node::Dropout(_) => Op::Map { act: Activation::Identity, dropout: Some(node) },
+                Node::Softmax => Op::Softmax { dropout: dropout_at(&mut i) },
+                Node::Plugin(p) => {
+                    width = p.lock().output_width(width).unwrap_or(width);
+                    Op::Plugin { node }
+                }
+                other => {
+                    let act = other.activation().unwrap_or(Activation::Identity);
+                    Op::Map { act, dropout: dropout_at(&mut i) }
+                }
+            };
+            widest = widest.max(width);
+            steps.push(Step { op, node, width });
+        }
+        let tileable =
+            nodes.iter().all(|n| n.rowwise() && (!matches!(n, Node::Plugin(_)) || n.param_count() == 0));
+        let head = if fused { Head::SoftmaxCrossEntropy } else { Head::Loss };
+        let perceptron = sweep::Perceptron::of(&steps, head, nodes);
+        Plan { steps, head, tileable, widest, perceptron }
+    }
+
+    /// The rows of a tile for a training batch of `rows`, or `None` when the batch runs whole:
+    /// when it fits in two tiles, or a layer keeps its batches whole. It depends only on the
+    /// architecture and the batch, never on the machine, so the same seed gives the same bytes
+    /// everywhere.
+    pub(crate) fn tile_rows(&self, rows: usize) -> Option<usize> {
+        if !self.tileable {
+            return None;
+        }
+        let tile = (TILE_FLOATS / self.widest).clamp(MIN_TILE_ROWS, MAX_TILE_ROWS);
+        if rows < 2 * tile {
+            return None;
+        }
+        // Tiles of whole SIMD blocks of 16 rows, as even as that allows: no small last tile.
+        let tiles = rows.div_ceil(tile);
+        Some(rows.div_ceil(tiles).next_multiple_of(16))
+    }
+}
