@@ -46,7 +46,47 @@ pub(super) fn skinny(
             dots(a.as_slice(), b.as_slice(), a.nrows(), m, n, alpha, out.as_mut_slice(), None);
             true
         }
+        Transpose::No if tb == Transpose::No && m <= SMALL => {
+            few_rows(a, b, alpha, bias, out);
+            true
+        }
         _ => false,
+    }
+}
+
+thread_local! {
+    /// The rows of a few-row left operand, transposed into contiguous columns.
+    static ROWS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `out = α · a · b + bias` for a few rows of `a` (m ≤ 8, such as one request at inference):
+/// each row of `a` made a contiguous column (a row of one is one already), then every entry a
+/// dot product of it with a column of `b`, each column of `b` streamed once against all the
+/// rows ([`dots`]); the bias is added to each finished entry.
+fn few_rows(a: &Matrix, b: &Matrix, alpha: f32, bias: &[f32], out: &mut Matrix) {
+    let (m, k) = a.shape();
+    let n = b.ncols();
+    let mut run = |rows: &[f32]| dots(rows, b.as_slice(), k, m, n, alpha, out.as_mut_slice(), None);
+    if m == 1 {
+        run(a.as_slice());
+    } else {
+        ROWS.with(|buffer| {
+            let mut rows = buffer.borrow_mut();
+            rows.resize(m * k, 0.0);
+            for (p, col) in a.as_slice().chunks_exact(m).enumerate() {
+                for (r, &v) in col.iter().enumerate() {
+                    rows[r * k + p] = v;
+                }
+            }
+            run(&rows);
+        });
+    }
+    if !bias.is_empty() {
+        for (col, &b) in out.as_mut_slice().chunks_exact_mut(m).zip(bias) {
+            for v in col {
+                *v += b;
+            }
+        }
     }
 }
 

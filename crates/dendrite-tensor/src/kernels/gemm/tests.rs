@@ -52,13 +52,15 @@ fn skinny_and_general_paths_agree_with_nalgebra() -> Result<()> {
 }
 
 /// `α · op(a) · op(b)` in the summation order the skinny kernels promise, written plainly:
-/// terms in order of the inner index from 0, or dot products with 32 interleaved sums.
+/// terms in order of the inner index from 0 (a small inner size or few outputs), or dot
+/// products with 32 interleaved sums (`aᵀ · b`, and a few rows of `a` by a wide `b`).
 fn reference(alpha: f32, a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose) -> Matrix {
     let op = |m: &Matrix, t| if t == Transpose::Yes { m.transpose() } else { m.clone() };
     let (a, b) = (op(a, ta), op(b, tb));
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    let dots = ta == Transpose::Yes || (tb == Transpose::No && m <= 8 && k > 8 && n > 8);
     Matrix::from_fn(m, n, |i, j| {
-        if ta == Transpose::Yes {
+        if dots {
             let (x, y): (Vec<f32>, Vec<f32>) = (0..k).map(|p| (a[(i, p)], b[(p, j)])).unzip();
             let mut acc = [0.0f32; 32];
             for c in 0..k / 32 {
@@ -94,6 +96,8 @@ fn skinny_kernels_sum_in_their_documented_order() -> Result<()> {
         (5, 1, 7),
         (3, 20, 11),
         (19, 8, 8),
+        (1, 784, 128),
+        (8, 40, 33),
     ] {
         let a = sample(m, k, 0.1);
         let b = sample(k, n, 0.2);
@@ -117,7 +121,7 @@ fn skinny_kernels_sum_in_their_documented_order() -> Result<()> {
 
 #[test]
 fn bias_in_the_kernel_is_the_bias_added_after() -> Result<()> {
-    for &(m, k, n) in &[(300, 2, 64), (250, 64, 3), (30, 20, 40), (19, 3, 11)] {
+    for &(m, k, n) in &[(300, 2, 64), (250, 64, 3), (30, 20, 40), (19, 3, 11), (1, 784, 128), (5, 40, 33)] {
         let a = sample(m, k, 0.1);
         let b = sample(k, n, 0.2);
         let bias = sample(1, n, 0.3);
@@ -190,7 +194,7 @@ fn product_with_sums_is_the_product_and_the_lane_sums() -> Result<()> {
 /// Whether [`skinny`] takes the product (the general kernel sums in another order).
 fn skinny_shape(a: &Matrix, ta: Transpose, tb: Transpose, n: usize) -> bool {
     match ta {
-        Transpose::No => a.ncols() <= 8 || n <= 8,
+        Transpose::No => a.ncols() <= 8 || n <= 8 || (tb == Transpose::No && a.nrows() <= 8),
         Transpose::Yes => tb == Transpose::No && (a.ncols() <= 8 || n <= 8),
     }
 }

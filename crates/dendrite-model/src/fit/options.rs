@@ -1,0 +1,138 @@
+//! How `Model::fit` trains: its options, the end-of-epoch hook, early stopping's settings and
+//! what a step reports.
+
+use std::io::Write;
+
+use dendrite_losses::Targets;
+use dendrite_tensor::Matrix;
+
+use crate::{EpochRecord, Model};
+
+/// Whether training goes on after an epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on.
+    Continue,
+    /// Stop after this epoch (its record is kept).
+    Stop,
+}
+
+/// Code run after every epoch with the model and the epoch's record (checkpointing uses it).
+/// An `Err` stops training with [`Error::Callback`](crate::Error::Callback).
+pub type EpochHook<'a> = Box<
+    dyn FnMut(&Model, &EpochRecord) -> std::result::Result<Flow, Box<dyn std::error::Error + Send + Sync>>
+        + 'a,
+>;
+
+/// Where the book's printout goes.
+pub enum Report<'a> {
+    /// Standard output (the default).
+    Stdout,
+    /// Nowhere.
+    Quiet,
+    /// Any writer (a test's buffer, a log file).
+    Writer(&'a mut dyn Write),
+}
+
+impl std::fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Report::Stdout => "Stdout",
+            Report::Quiet => "Quiet",
+            Report::Writer(_) => "Writer",
+        })
+    }
+}
+
+/// Stop when the monitored loss (validation loss when there is validation data, training loss
+/// otherwise) has not improved by more than `min_delta` for `patience` epochs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EarlyStopping {
+    /// Epochs without improvement before stopping.
+    pub patience: usize,
+    /// The smallest decrease that counts as an improvement.
+    pub min_delta: f64,
+    /// Whether to put back the weights of the best epoch when training ends.
+    pub restore_best_weights: bool,
+}
+
+impl Default for EarlyStopping {
+    fn default() -> Self {
+        Self { patience: 10, min_delta: 0.0, restore_best_weights: true }
+    }
+}
+
+/// How [`Model::fit`] trains.
+///
+/// # Example
+/// ```
+/// use dendrite_model::{FitOptions, Report};
+/// let options = FitOptions { epochs: 10, batch_size: Some(128), report: Report::Quiet, ..FitOptions::default() };
+/// assert_eq!(options.shuffle, None); // on, because of the batches
+/// ```
+pub struct FitOptions<'a> {
+    /// Passes over the training data (at least 1).
+    pub epochs: usize,
+    /// Samples per step; `None` trains on the full batch. A short last batch is kept.
+    pub batch_size: Option<usize>,
+    /// Shuffle the samples every epoch with the model's generator; `None` shuffles exactly when
+    /// training in batches.
+    pub shuffle: Option<bool>,
+    /// Print every this many epochs (full batch) or steps (batches); 0 prints no progress lines.
+    pub print_every: usize,
+    /// Data to validate on.
+    pub validation: Option<(&'a Matrix, Targets<'a>)>,
+    /// Stop early when the monitored loss stops improving.
+    pub early_stopping: Option<EarlyStopping>,
+    /// Code run after every epoch.
+    pub on_epoch_end: Option<EpochHook<'a>>,
+    /// Where the printout goes.
+    pub report: Report<'a>,
+    /// Show a progress bar on standard error when it is a terminal (and the report is not quiet).
+    pub progress_bar: bool,
+}
+
+impl Default for FitOptions<'_> {
+    fn default() -> Self {
+        Self {
+            epochs: 1,
+            batch_size: None,
+            shuffle: None,
+            print_every: 1,
+            validation: None,
+            early_stopping: None,
+            on_epoch_end: None,
+            report: Report::Stdout,
+            progress_bar: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for FitOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FitOptions")
+            .field("epochs", &self.epochs)
+            .field("batch_size", &self.batch_size)
+            .field("shuffle", &self.shuffle)
+            .field("print_every", &self.print_every)
+            .field("validation", &self.validation.as_ref().map(|(x, _)| x.shape()))
+            .field("early_stopping", &self.early_stopping)
+            .field("on_epoch_end", &self.on_epoch_end.is_some())
+            .field("report", &self.report)
+            .field("progress_bar", &self.progress_bar)
+            .finish()
+    }
+}
+
+/// What one training step measured, before its update.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepStats {
+    /// The batch's mean data loss.
+    pub data_loss: f64,
+    /// The regularization penalty.
+    pub reg_loss: f64,
+    /// Correct comparisons in the batch.
+    pub hits: usize,
+    /// Comparisons in the batch.
+    pub count: usize,
+}
