@@ -174,8 +174,9 @@ mod tests {
         assert!(model(2, 8, 3, 0.1, 1).perceptron(classes).is_some());
         assert!(model(4, 8, 4, 0.0, 1).perceptron(classes).is_some());
         assert_eq!(model(2, 8, 3, 0.1, 1).perceptron(Targets::Values(&one_hot)), None, "one-hot targets");
-        assert_eq!(model(5, 8, 3, 0.1, 1).perceptron(classes), None, "five inputs");
-        assert_eq!(model(2, 8, 5, 0.1, 1).perceptron(classes), None, "five classes");
+        assert!(model(8, 8, 8, 0.1, 1).perceptron(classes).is_some(), "eight of each");
+        assert_eq!(model(9, 8, 3, 0.1, 1).perceptron(classes), None, "nine inputs");
+        assert_eq!(model(2, 8, 9, 0.1, 1).perceptron(classes), None, "nine classes");
         let build = |builder: crate::ModelBuilder| {
             builder.dense(3).softmax().loss(LossKind::CategoricalCrossEntropy).build().expect("valid")
         };
@@ -222,6 +223,11 @@ mod tests {
         assert_sweep_matches_the_layers(3, 33, 4, 0.5, 77);
         assert_sweep_matches_the_layers(4, 16, 1, 0.2, 45);
         assert_sweep_matches_the_layers(2, 5, 3, 0.1, 1);
+        // Widths the kernel is compiled for (8), and widths it pads (5 to 7).
+        assert_sweep_matches_the_layers(2, 128, 8, 0.1, 8000);
+        assert_sweep_matches_the_layers(5, 20, 7, 0.2, 300);
+        assert_sweep_matches_the_layers(7, 33, 5, 0.0, 61);
+        assert_sweep_matches_the_layers(8, 16, 6, 0.3, 17);
     }
 
     #[test]

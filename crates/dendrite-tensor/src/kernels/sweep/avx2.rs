@@ -24,7 +24,7 @@ pub(crate) fn train(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch)
 
 #[target_feature(enable = "avx2,fma")]
 unsafe fn train_avx2(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch) -> Sums {
-    with_widths!(net, train_with::<Avx2, _, _, 16>(Avx2, net, grads, scratch))
+    with_widths!(net, train_with::<Avx2, _, _, 16, 16>(Avx2, net, grads, scratch))
 }
 
 /// The token of a machine with AVX2 and FMA: made only after [`train`] checked them, and its

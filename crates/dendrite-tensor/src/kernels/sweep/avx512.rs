@@ -29,7 +29,7 @@ pub(crate) fn train(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch)
 
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
 unsafe fn train_avx512(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch) -> Sums {
-    with_widths!(net, train_with::<Avx512, _, _, 64>(Avx512, net, grads, scratch))
+    with_widths!(net, train_with::<Avx512, _, _, 64, 32>(Avx512, net, grads, scratch))
 }
 
 /// The token of a machine with AVX-512 F, BW, DQ and VL: made only after [`train`] checked

@@ -22,7 +22,11 @@ pub(crate) const LANES: usize = 16;
 pub(crate) const MAX_VECTORS: usize = 4;
 
 /// Inputs (columns of the batch) and classes at most.
-pub const MAX_WIDTH: usize = 4;
+pub const MAX_WIDTH: usize = 8;
+
+/// The widths of inputs and classes the kernel is compiled for; a caller pads the others to the
+/// next one (zero inputs, and classes whose logits are −∞).
+pub(crate) const WIDTHS: [usize; 5] = [1, 2, 3, 4, 8];
 
 /// How the dropout layer decides the elements of a pass: element `e` of the hidden layer's
 /// activations (column-major, `e = unit · rows + row`) is kept, and scaled, when its 16 bits are
@@ -73,11 +77,25 @@ pub struct Grads<'a> {
 /// The buffers of a pass, kept from pass to pass.
 #[derive(Debug, Clone, Default)]
 pub struct Scratch {
+    /// The padded copies of a network whose widths the kernel is not compiled for.
+    pub(crate) padded: Padded,
     /// The block's hidden activations, a block of rows per unit.
     hidden: Vec<f32>,
     /// Per unit: the lanes of its gradient sums, `classes` vectors for the second layer's
     /// weights, then `inputs` for the first layer's, then one for its bias.
     acc: Vec<f32>,
+}
+
+/// A network's batch, weights and gradients padded to widths of [`WIDTHS`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Padded {
+    pub(crate) x: Vec<f32>,
+    pub(crate) w1: Vec<f32>,
+    pub(crate) w2: Vec<f32>,
+    pub(crate) b2: Vec<f32>,
+    pub(crate) dw1: Vec<f32>,
+    pub(crate) dw2: Vec<f32>,
+    pub(crate) db2: Vec<f32>,
 }
 
 /// What a pass returns beside the gradients: the sum over rows of the cross-entropy and the
@@ -200,33 +218,43 @@ impl Simd for Portable {
 
 /// The pass on any machine, in blocks of one vector of rows.
 pub(crate) fn train_portable(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch) -> Sums {
-    with_widths!(net, train_with::<Portable, _, _, 16>(Portable, net, grads, scratch))
+    with_widths!(net, train_with::<Portable, _, _, 16, 16>(Portable, net, grads, scratch))
 }
 
-/// Calls `$f::<S, K, N, R>(…)` for the run-time inputs `K` and classes `N` of `$net`, each in
-/// 1..=[`MAX_WIDTH`].
+/// Calls `$f::<S, K, N, R>(…)` for the run-time inputs `K` and classes `N` of `$net`, each one
+/// of [`WIDTHS`] (the caller pads other widths), in blocks of `$r4` rows, or of `$r8` rows with
+/// eight classes (whose logits take twice the registers).
 macro_rules! with_widths {
-    ($net:expr, $f:ident::<$s:ty, _, _, $r:literal>($($arg:expr),*)) => {{
+    ($net:expr, $f:ident::<$s:ty, _, _, $r4:literal, $r8:literal>($($arg:expr),*)) => {{
         let net: &$crate::kernels::sweep::kernel::Net<'_> = $net;
-        debug_assert!((1..=$crate::kernels::sweep::kernel::MAX_WIDTH).contains(&net.inputs));
-        debug_assert!((1..=$crate::kernels::sweep::kernel::MAX_WIDTH).contains(&net.classes));
+        debug_assert!($crate::kernels::sweep::kernel::WIDTHS.contains(&net.inputs));
+        debug_assert!($crate::kernels::sweep::kernel::WIDTHS.contains(&net.classes));
         match (net.inputs, net.classes) {
-            (1, 1) => $f::<$s, 1, 1, $r>($($arg),*),
-            (1, 2) => $f::<$s, 1, 2, $r>($($arg),*),
-            (1, 3) => $f::<$s, 1, 3, $r>($($arg),*),
-            (1, _) => $f::<$s, 1, 4, $r>($($arg),*),
-            (2, 1) => $f::<$s, 2, 1, $r>($($arg),*),
-            (2, 2) => $f::<$s, 2, 2, $r>($($arg),*),
-            (2, 3) => $f::<$s, 2, 3, $r>($($arg),*),
-            (2, _) => $f::<$s, 2, 4, $r>($($arg),*),
-            (3, 1) => $f::<$s, 3, 1, $r>($($arg),*),
-            (3, 2) => $f::<$s, 3, 2, $r>($($arg),*),
-            (3, 3) => $f::<$s, 3, 3, $r>($($arg),*),
-            (3, _) => $f::<$s, 3, 4, $r>($($arg),*),
-            (_, 1) => $f::<$s, 4, 1, $r>($($arg),*),
-            (_, 2) => $f::<$s, 4, 2, $r>($($arg),*),
-            (_, 3) => $f::<$s, 4, 3, $r>($($arg),*),
-            (_, _) => $f::<$s, 4, 4, $r>($($arg),*),
+            (1, 1) => $f::<$s, 1, 1, $r4>($($arg),*),
+            (1, 2) => $f::<$s, 1, 2, $r4>($($arg),*),
+            (1, 3) => $f::<$s, 1, 3, $r4>($($arg),*),
+            (1, 4) => $f::<$s, 1, 4, $r4>($($arg),*),
+            (1, 8) => $f::<$s, 1, 8, $r8>($($arg),*),
+            (2, 1) => $f::<$s, 2, 1, $r4>($($arg),*),
+            (2, 2) => $f::<$s, 2, 2, $r4>($($arg),*),
+            (2, 3) => $f::<$s, 2, 3, $r4>($($arg),*),
+            (2, 4) => $f::<$s, 2, 4, $r4>($($arg),*),
+            (2, 8) => $f::<$s, 2, 8, $r8>($($arg),*),
+            (3, 1) => $f::<$s, 3, 1, $r4>($($arg),*),
+            (3, 2) => $f::<$s, 3, 2, $r4>($($arg),*),
+            (3, 3) => $f::<$s, 3, 3, $r4>($($arg),*),
+            (3, 4) => $f::<$s, 3, 4, $r4>($($arg),*),
+            (3, 8) => $f::<$s, 3, 8, $r8>($($arg),*),
+            (4, 1) => $f::<$s, 4, 1, $r4>($($arg),*),
+            (4, 2) => $f::<$s, 4, 2, $r4>($($arg),*),
+            (4, 3) => $f::<$s, 4, 3, $r4>($($arg),*),
+            (4, 4) => $f::<$s, 4, 4, $r4>($($arg),*),
+            (4, 8) => $f::<$s, 4, 8, $r8>($($arg),*),
+            (8, 1) => $f::<$s, 8, 1, $r4>($($arg),*),
+            (8, 2) => $f::<$s, 8, 2, $r4>($($arg),*),
+            (8, 3) => $f::<$s, 8, 3, $r4>($($arg),*),
+            (8, 4) => $f::<$s, 8, 4, $r4>($($arg),*),
+            _ => $f::<$s, 8, 8, $r8>($($arg),*),
         }
     }};
 }

@@ -15,6 +15,49 @@ pub use kernel::{Grads, MAX_WIDTH, Net, Scratch, Sums};
 /// gradients of the mean loss in `grads` (without any regularization penalty) and returns the
 /// summed loss and the hits.
 pub fn train(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch) -> Sums {
+    let width = |w: usize| kernel::WIDTHS.into_iter().find(|&k| k >= w).unwrap_or(MAX_WIDTH);
+    let (k, n) = (width(net.inputs), width(net.classes));
+    if (k, n) == (net.inputs, net.classes) {
+        return train_here(net, grads, scratch);
+    }
+    // Zero inputs and classes whose logits are −∞ change no real class's sums: the padded
+    // network gives the same values (the padded classes' probabilities and gradients are 0).
+    let mut padded = std::mem::take(&mut scratch.padded);
+    let (rows, h) = (net.rows, net.hidden);
+    let (i, c) = (net.inputs, net.classes);
+    padded.x.clear();
+    padded.x.extend_from_slice(&net.x[..rows * i]);
+    padded.x.resize(rows * k, 0.0);
+    padded.w1.clear();
+    for column in net.w1[..i * h].chunks_exact(i) {
+        padded.w1.extend_from_slice(column);
+        padded.w1.extend(std::iter::repeat_n(0.0, k - i));
+    }
+    padded.w2.clear();
+    padded.w2.extend_from_slice(&net.w2[..h * c]);
+    padded.w2.resize(h * n, 0.0);
+    padded.b2.clear();
+    padded.b2.extend_from_slice(&net.b2[..c]);
+    padded.b2.resize(n, f32::NEG_INFINITY);
+    for (buffer, len) in [(&mut padded.dw1, k * h), (&mut padded.dw2, h * n), (&mut padded.db2, n)] {
+        buffer.resize(len, 0.0);
+    }
+    let wide =
+        Net { x: &padded.x, inputs: k, w1: &padded.w1, w2: &padded.w2, b2: &padded.b2, classes: n, ..*net };
+    let mut wide_grads =
+        Grads { w1: &mut padded.dw1, b1: &mut *grads.b1, w2: &mut padded.dw2, b2: &mut padded.db2 };
+    let sums = train_here(&wide, &mut wide_grads, scratch);
+    for (out, column) in grads.w1.chunks_exact_mut(i).zip(padded.dw1.chunks_exact(k)) {
+        out.copy_from_slice(&column[..i]);
+    }
+    grads.w2[..h * c].copy_from_slice(&padded.dw2[..h * c]);
+    grads.b2[..c].copy_from_slice(&padded.db2[..c]);
+    scratch.padded = padded;
+    sums
+}
+
+/// [`train`] for widths the kernel is compiled for.
+fn train_here(net: &Net<'_>, grads: &mut Grads<'_>, scratch: &mut Scratch) -> Sums {
     #[cfg(target_arch = "x86_64")]
     if let Some(sums) = avx512::train(net, grads, scratch).or_else(|| avx2::train(net, grads, scratch)) {
         return sums;
@@ -79,10 +122,19 @@ mod tests {
             Draws { key, keep_below: (keep * 65536.0).round() as u32, scale: (1.0 / keep) as f32 }
         };
         let mut checked = 0;
-        for (case, shape) in
-            [(2, 64, 3, 3000), (2, 37, 3, 1003), (1, 16, 1, 33), (3, 9, 4, 250), (4, 20, 2, 17), (4, 3, 4, 1)]
-                .into_iter()
-                .enumerate()
+        for (case, shape) in [
+            (2, 64, 3, 3000),
+            (2, 37, 3, 1003),
+            (1, 16, 1, 33),
+            (3, 9, 4, 250),
+            (4, 20, 2, 17),
+            (4, 3, 4, 1),
+            (8, 12, 8, 70),
+            (2, 64, 8, 500),
+            (8, 5, 3, 33),
+        ]
+        .into_iter()
+        .enumerate()
         {
             for dropout in [None, Some(draws(0.1, 99)), Some(draws(0.6, 7))] {
                 let seed = case as u64;
