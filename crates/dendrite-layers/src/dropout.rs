@@ -1,7 +1,7 @@
 //! Inverted dropout.
 
 pub use dendrite_tensor::kernels::mask::MaskDraws;
-use dendrite_tensor::kernels::mask::masked_map;
+use dendrite_tensor::kernels::mask::masked_map_at;
 use dendrite_tensor::{Matrix, Rng, resize};
 
 use crate::layer::{check_backward, no_params};
@@ -35,8 +35,6 @@ use crate::{Error, Layer, Mode, Result};
 #[derive(Debug, Clone)]
 pub struct Dropout {
     rate: f32,
-    keep_below: u32,
-    scale: f32,
     rng: Rng,
     /// The key of the last training pass's mask: backward draws the same lanes again rather
     /// than keep a mask as large as the batch.
@@ -71,11 +69,8 @@ impl Dropout {
                 reason: format!("rate (the fraction dropped) must lie in [0, 1), got {rate}"),
             });
         }
-        let keep = 1.0 - f64::from(rate);
         Ok(Self {
             rate,
-            keep_below: (keep * 65536.0).round() as u32,
-            scale: (1.0 / keep) as f32,
             rng,
             key: 0,
             pass_shape: (0, 0),
@@ -112,41 +107,19 @@ impl Dropout {
             return Matrix::zeros(0, 0);
         }
         let (rows, cols) = self.pass_shape;
-        let ones = Matrix::from_element(rows, cols, 1.0);
-        let mut mask = Matrix::zeros(rows, cols);
-        masked_map(ones.as_slice(), ones.as_slice(), mask.as_mut_slice(), self.draws(), |x, _, v| x * v);
+        let mut mask = Matrix::from_element(rows, cols, 1.0);
+        masked_map_at(mask.as_mut_slice(), self.draws(), 0, |x, v| x * v);
         mask
     }
 
-    /// A training forward pass that writes `f(x, x, v)` for each input `x` and its mask value
-    /// `v`.
-    fn forward_fused(&mut self, input: &Matrix, f: impl Fn(f32, f32, f32) -> f32) -> &Matrix {
+    /// A training forward pass: `input · v` for each input and its mask value `v`.
+    fn forward_train(&mut self, input: &Matrix) -> &Matrix {
         self.start_pass(input.nrows(), input.ncols());
         resize(&mut self.output, input.nrows(), input.ncols());
+        self.output.copy_from(input);
         let draws = self.draws();
-        masked_map(input.as_slice(), input.as_slice(), self.output.as_mut_slice(), draws, f);
+        masked_map_at(self.output.as_mut_slice(), draws, 0, |x, v| x * v);
         &self.output
-    }
-
-    /// The backward pass of [`Dropout::forward_fused`]: `out = f(d, x, v)` for each gradient
-    /// `d`, the pass's input `x` and its mask value `v`.
-    ///
-    /// # Errors
-    /// [`Error::BackwardBeforeForward`] unless the last pass was a training pass;
-    /// [`Error::ShapeMismatch`] when `dvalues` or `input` differ from the last output's shape.
-    fn backward_fused(
-        &self,
-        dvalues: &Matrix,
-        input: &Matrix,
-        out: &mut Matrix,
-        f: impl Fn(f32, f32, f32) -> f32,
-    ) -> Result<()> {
-        let trained = self.forwarded_here() && self.last_mode == Some(Mode::Train);
-        check_backward(|| self.describe(), trained, &self.output, dvalues)?;
-        check_backward(|| self.describe(), trained, &self.output, input)?;
-        resize(out, dvalues.nrows(), dvalues.ncols());
-        masked_map(dvalues.as_slice(), input.as_slice(), out.as_mut_slice(), self.draws(), f);
-        Ok(())
     }
 
     /// A training pass over a `rows × cols` input that the caller computes itself, fused with
@@ -189,7 +162,7 @@ impl Dropout {
 
     /// The draws of the last training pass.
     fn draws(&self) -> MaskDraws {
-        MaskDraws { key: self.key, keep_below: self.keep_below, scale: self.scale }
+        MaskDraws::new(self.key, self.rate)
     }
 }
 
@@ -215,7 +188,7 @@ impl Layer for Dropout {
     fn forward(&mut self, input: &Matrix, mode: Mode) -> Result<&Matrix> {
         match mode {
             Mode::Train => {
-                self.forward_fused(input, |x, _, v| x * v);
+                self.forward_train(input);
             }
             Mode::Infer => {
                 resize(&mut self.output, input.nrows(), input.ncols());
@@ -230,13 +203,10 @@ impl Layer for Dropout {
     fn backward(&mut self, dvalues: &Matrix) -> Result<&Matrix> {
         check_backward(|| self.describe(), self.forwarded_here(), &self.output, dvalues)?;
         resize(&mut self.dinputs, dvalues.nrows(), dvalues.ncols());
+        self.dinputs.copy_from(dvalues);
         if self.last_mode == Some(Mode::Train) {
-            let mut dinputs = std::mem::take(&mut self.dinputs);
-            let done = self.backward_fused(dvalues, dvalues, &mut dinputs, |d, _, v| d * v);
-            self.dinputs = dinputs;
-            done?;
-        } else {
-            self.dinputs.copy_from(dvalues);
+            let draws = self.draws();
+            masked_map_at(self.dinputs.as_mut_slice(), draws, 0, |d, v| d * v);
         }
         Ok(&self.dinputs)
     }

@@ -45,7 +45,7 @@ impl LossParts {
 /// The predictions clipped as every probability loss clips them: to `[1e-7, 1 − 1e-7]`.
 #[inline]
 pub(crate) fn clip(p: f32) -> f32 {
-    p.clamp(1e-7, 1.0 - 1e-7)
+    dendrite_tensor::kernels::math::clip_probability(p)
 }
 
 /// Mean over samples of `Σ_j f(pred, target)` over a row divided by `per_row` (1 or the number

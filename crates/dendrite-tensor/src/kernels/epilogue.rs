@@ -147,7 +147,7 @@ mod tests {
     use super::*;
 
     fn draws() -> MaskDraws {
-        MaskDraws { key: 42, keep_below: (0.7f64 * 65536.0).round() as u32, scale: (1.0 / 0.7f64) as f32 }
+        MaskDraws::new(42, 0.3)
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::splitmix64_at;
 
-/// Elements per block of [`masked_map`]: 16 draws of 64 bits, four 16-bit lanes each.
+/// Elements per block of [`masked_map_at`]: 16 draws of 64 bits, four 16-bit lanes each.
 const BLOCK: usize = 64;
 
 /// The draws of a dropout layer's training pass: element `e` of the input (column-major) is
@@ -20,6 +20,15 @@ pub struct MaskDraws {
 }
 
 impl MaskDraws {
+    /// The draws of a pass keyed by `key` that drops the fraction `rate` (in `[0, 1)`): the
+    /// 16-bit draws below `round((1 − rate) · 2¹⁶)` keep their element, scaled by
+    /// `1 / (1 − rate)`.
+    #[must_use]
+    pub fn new(key: u64, rate: f32) -> Self {
+        let keep = 1.0 - f64::from(rate);
+        Self { key, keep_below: (keep * 65536.0).round() as u32, scale: (1.0 / keep) as f32 }
+    }
+
     /// The 16 random bits that decide element `e`.
     #[inline]
     #[must_use]
@@ -35,39 +44,11 @@ impl MaskDraws {
     }
 }
 
-/// `out[e] = f(a[e], b[e], v[e])` with the mask value `v[e]`: `scale` for a kept element, else 0, compiled for
-/// every SIMD level (an operand `f` ignores costs no loads).
-#[multiversion::multiversion(targets = "simd")]
-pub fn masked_map<F: Fn(f32, f32, f32) -> f32>(
-    a: &[f32],
-    b: &[f32],
-    out: &mut [f32],
-    draws: MaskDraws,
-    f: F,
-) {
-    let MaskDraws { key, keep_below, scale } = draws;
-    let mut lanes = [0u16; BLOCK];
-    for (i, ((a, b), out)) in a.chunks(BLOCK).zip(b.chunks(BLOCK)).zip(out.chunks_mut(BLOCK)).enumerate() {
-        // A block's draws are independent of each other: they fill SIMD registers.
-        let mut draws = [0u64; BLOCK / 4];
-        for (j, d) in draws.iter_mut().enumerate() {
-            *d = splitmix64_at(key, (i * BLOCK / 4 + j) as u64);
-        }
-        for (l, d) in lanes.chunks_exact_mut(4).zip(draws) {
-            l.copy_from_slice(&[d as u16, (d >> 16) as u16, (d >> 32) as u16, (d >> 48) as u16]);
-        }
-        // A select, not a branch (a branch on a random bit would mispredict every other time);
-        // the multiply keeps NaN and infinity visible where an input is dropped.
-        for (((o, &a), &b), &l) in out.iter_mut().zip(a).zip(b).zip(&lanes) {
-            let v = if u32::from(l) < keep_below { scale } else { 0.0 };
-            *o = f(a, b, v);
-        }
-    }
-}
-
-/// `x[i] = f(x[i], v)` with `v` the mask value of element `e0 + i` of the pass: the same
-/// decisions as [`masked_map`] over the whole pass, for a run of it that starts anywhere (a
-/// column of a tile of rows). Compiled for every SIMD level.
+/// `x[i] = f(x[i], v)` with `v` the mask value of element `e0 + i` of the pass (see
+/// [`MaskDraws`]): a whole pass from `e0 = 0`, or a run of it that starts anywhere (a column of
+/// a tile of rows). Branch-free, and compiled for every SIMD level: a select on each 16-bit
+/// lane, not a branch (a branch on a random bit would mispredict every other time); the
+/// multiply in `f` keeps NaN and infinity visible where an input is dropped.
 #[multiversion::multiversion(targets = "simd")]
 pub fn masked_map_at<F: Fn(f32, f32) -> f32>(x: &mut [f32], draws: MaskDraws, e0: usize, f: F) {
     let MaskDraws { key, keep_below, scale } = draws;

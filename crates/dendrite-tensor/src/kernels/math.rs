@@ -48,6 +48,21 @@ pub fn exp(x: f32) -> f32 {
     }
 }
 
+/// A probability clipped as every probability loss clips it before its logarithm or a
+/// division: to `[1e-7, 1 − 1e-7]` (the book's bounds).
+///
+/// # Example
+/// ```
+/// use dendrite_tensor::kernels::math::clip_probability;
+/// assert_eq!(clip_probability(0.0), 1e-7);
+/// assert_eq!(clip_probability(0.5), 0.5);
+/// ```
+#[inline(always)]
+#[must_use]
+pub fn clip_probability(p: f32) -> f32 {
+    p.clamp(1e-7, 1.0 - 1e-7)
+}
+
 /// The natural logarithm, within 1 ulp. `ln 0 = −∞`, `ln ∞ = ∞`; negative numbers and NaN give
 /// NaN.
 ///

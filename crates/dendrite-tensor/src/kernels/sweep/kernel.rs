@@ -13,6 +13,7 @@
 // The kernel indexes several arrays by the same lane, row, input or class.
 #![allow(clippy::needless_range_loop)]
 
+use crate::kernels::math::clip_probability;
 use crate::{exp, ln, pairwise_sum};
 
 /// Floats per vector, and lanes of every sum over rows.
@@ -497,7 +498,7 @@ fn head<const N: usize, const R: usize>(
         *hits += usize::from(index[r] == label[r]);
     }
     for t in &mut truth {
-        *t = ln(t.clamp(1e-7, 1.0 - 1e-7));
+        *t = ln(clip_probability(*t));
     }
     for r in 0..R {
         if r < len {

@@ -117,10 +117,7 @@ mod tests {
 
     #[test]
     fn every_vector_width_gives_the_bits_of_plain_arrays() {
-        let draws = |rate: f64, key: u64| {
-            let keep = 1.0 - rate;
-            Draws { key, keep_below: (keep * 65536.0).round() as u32, scale: (1.0 / keep) as f32 }
-        };
+        let draws = |rate: f32, key: u64| Draws::new(key, rate);
         let mut checked = 0;
         for (case, shape) in [
             (2, 64, 3, 3000),
