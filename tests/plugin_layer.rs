@@ -128,6 +128,44 @@ fn the_plug_in_trains_inside_a_model() -> Result<(), Box<dyn std::error::Error>>
 }
 
 #[test]
+fn built_in_layers_stay_fused_around_a_plug_in() -> Result<(), Box<dyn std::error::Error>> {
+    let mut rng = Rng::seed_from_u64(6);
+    let (x, y) = spiral_data(100, 3, &mut rng);
+    let mut model = Model::builder(2)
+        .dense(64)
+        .relu()
+        .dropout(0.1)
+        .layer(Box::new(Scale::new(64)))
+        .dense(32)
+        .tanh()
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .optimizer(Adam::new(AdamConfig { learning_rate: 0.02, ..AdamConfig::default() })?)
+        .build()?;
+    assert_eq!(
+        model.plan_steps(),
+        [
+            "Dense(2 -> 64) + ReLU + Dropout(0.1)",
+            "Scale (plug-in)",
+            "Dense(64 -> 32) + Tanh",
+            "Dense(32 -> 3)",
+            "Softmax + cross-entropy (fused)",
+        ]
+    );
+    let history = model.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions { epochs: 500, report: Report::Quiet, ..FitOptions::default() },
+    )?;
+    let (first, last) = (history.epochs[0].loss, history.epochs[499].loss);
+    assert!(last < 0.7 * first, "loss {first} -> {last}");
+    let accuracy = model.evaluate(&x, Targets::Classes(&y))?.accuracy;
+    assert!(accuracy > 0.6, "accuracy {accuracy}");
+    Ok(())
+}
+
+#[test]
 fn a_plug_in_of_the_wrong_width_is_a_build_error() {
     let err = Model::builder(2)
         .dense(8)

@@ -93,6 +93,25 @@ impl Model {
         &self.nodes
     }
 
+    /// The compiled plan, a line per step: the built-in layers each step fuses (`Dense(2 -> 64)
+    /// + ReLU + Dropout(0.1)`), the plug-ins between them, and the loss head.
+    ///
+    /// # Example
+    /// ```
+    /// use dendrite_model::{LossKind, Model};
+    /// # fn main() -> dendrite_model::Result<()> {
+    /// let model = Model::builder(2).dense(8).relu().dropout(0.1).dense(3).softmax()
+    ///     .loss(LossKind::CategoricalCrossEntropy)
+    ///     .build()?;
+    /// assert_eq!(model.plan_steps()[..3], ["Dense(2 -> 8) + ReLU + Dropout(0.1)", "Dense(8 -> 3)", "Softmax + cross-entropy (fused)"]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn plan_steps(&self) -> Vec<String> {
+        self.plan.describe(&self.nodes)
+    }
+
     /// The width of the inputs.
     #[must_use]
     pub fn input_width(&self) -> usize {

@@ -171,6 +171,41 @@ impl Plan {
         Plan { steps, head, tileable, widest, perceptron }
     }
 
+    /// A line per step (the layers it fuses, or a plug-in) and one for the loss head.
+    pub(crate) fn describe(&self, nodes: &[Node]) -> Vec<String> {
+        let name = |i: usize| nodes[i].describe();
+        let with_dropout = |mut text: String, dropout: Option<usize>| {
+            if let Some(d) = dropout {
+                text = format!("{text} + {}", name(d));
+            }
+            text
+        };
+        let mut lines: Vec<String> = self
+            .steps
+            .iter()
+            .map(|step| match step.op {
+                Op::Dense { dense, act, dropout } => {
+                    let text = match act {
+                        Activation::Identity => name(dense),
+                        _ => format!("{} + {}", name(dense), name(dense + 1)),
+                    };
+                    with_dropout(text, dropout)
+                }
+                Op::Map { .. } if matches!(nodes[step.node], Node::Dropout(_)) => name(step.node),
+                Op::Map { dropout, .. } | Op::Softmax { dropout } => with_dropout(name(step.node), dropout),
+                Op::Plugin { node } => format!("{} (plug-in)", name(node)),
+            })
+            .collect();
+        lines.push(match self.head {
+            Head::SoftmaxCrossEntropy => "Softmax + cross-entropy (fused)".to_owned(),
+            Head::Loss => "loss".to_owned(),
+        });
+        if self.perceptron.is_some() {
+            lines.push("(a two-layer perceptron: trains in one sweep of registers)".to_owned());
+        }
+        lines
+    }
+
     /// The rows of a tile for a training batch of `rows`, or `None` when the batch runs whole:
     /// when it fits in two tiles, or a layer keeps its batches whole. It depends only on the
     /// architecture and the batch, never on the machine, so the same seed gives the same bytes
