@@ -24,8 +24,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 /// Independent accumulators (vector registers) per core: 12 of the 16 AVX2 or 32 AVX-512 ones.
 const ACCUMULATORS: usize = 12;
 
-/// Rounds per call: a few milliseconds, so that a thread's start is lost in the timing.
-const ROUNDS: u64 = 1 << 20;
+/// Rounds per call: 7 to 15 milliseconds, so that a thread's start and join are lost in the
+/// timing.
+const ROUNDS: u64 = 1 << 22;
 
 /// The multiplier and the addend: the accumulators converge to `a / (1 − m)` = 1, never to
 /// subnormals or infinities, whatever the number of rounds.

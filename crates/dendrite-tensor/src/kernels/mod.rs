@@ -9,6 +9,8 @@
 //! - [`mask`]: the dropout mask;
 //! - [`math`]: `exp` and `ln` in plain arithmetic, the same bits on every machine;
 //! - [`rowwise`]: softmax, arg-max and sums over rows;
+//! - `simd`: the one SIMD abstraction the hand-written kernels are written over (plain
+//!   arrays, AVX2, AVX-512);
 //! - [`sweep`]: a two-layer perceptron trained block by block of rows in registers;
 //! - [`pointwise`]: element-wise maps (activations and their derivatives);
 //! - [`threads`]: the helper thread of the `threading` feature;
@@ -24,6 +26,7 @@ pub mod mask;
 pub mod math;
 pub mod pointwise;
 pub mod rowwise;
+pub(crate) mod simd;
 pub mod sweep;
 pub mod threads;
 pub mod update;

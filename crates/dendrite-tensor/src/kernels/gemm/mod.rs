@@ -14,6 +14,7 @@ use crate::{Error, Matrix, Result, Shape, resize};
 mod direct;
 mod dots;
 mod packed;
+mod rows;
 mod skinny;
 
 use dots::dots;

@@ -62,11 +62,11 @@ thread_local! {
 /// `out = α · a · b + bias` for a few rows of `a` (m ≤ 8, such as one request at inference):
 /// each row of `a` made a contiguous column (a row of one is one already), then every entry a
 /// dot product of it with a column of `b`, each column of `b` streamed once against all the
-/// rows ([`dots`]); the bias is added to each finished entry.
+/// rows (see `rows.rs`); the bias is added to each finished entry.
 fn few_rows(a: &Matrix, b: &Matrix, alpha: f32, bias: &[f32], out: &mut Matrix) {
     let (m, k) = a.shape();
     let n = b.ncols();
-    let mut run = |rows: &[f32]| dots(rows, b.as_slice(), k, m, n, alpha, out.as_mut_slice(), None);
+    let mut run = |rows: &[f32]| super::rows::product(rows, b.as_slice(), k, m, n, alpha, out.as_mut_slice());
     if m == 1 {
         run(a.as_slice());
     } else {

@@ -52,15 +52,26 @@ fn skinny_and_general_paths_agree_with_nalgebra() -> Result<()> {
 }
 
 /// `α · op(a) · op(b)` in the summation order the skinny kernels promise, written plainly:
-/// terms in order of the inner index from 0 (a small inner size or few outputs), or dot
-/// products with 32 interleaved sums (`aᵀ · b`, and a few rows of `a` by a wide `b`).
+/// terms in order of the inner index from 0 (a small inner size or few outputs), dot products
+/// with 32 interleaved sums (`aᵀ · b`), or with 16 fused ones (a few rows of `a` by a wide `b`).
 fn reference(alpha: f32, a: &Matrix, ta: Transpose, b: &Matrix, tb: Transpose) -> Matrix {
     let op = |m: &Matrix, t| if t == Transpose::Yes { m.transpose() } else { m.clone() };
     let (a, b) = (op(a, ta), op(b, tb));
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-    let dots = ta == Transpose::Yes || (tb == Transpose::No && m <= 8 && k > 8 && n > 8);
+    let few_rows = ta == Transpose::No && tb == Transpose::No && m <= 8 && k > 8 && n > 8;
     Matrix::from_fn(m, n, |i, j| {
-        if dots {
+        if few_rows {
+            // 16 fused lanes, added pairwise, then the rest in order, fused.
+            let mut acc = [0.0f32; 16];
+            for p in 0..k / 16 * 16 {
+                acc[p % 16] = a[(i, p)].mul_add(b[(p, j)], acc[p % 16]);
+            }
+            let mut sum = crate::pairwise_sum(acc);
+            for p in k / 16 * 16..k {
+                sum = a[(i, p)].mul_add(b[(p, j)], sum);
+            }
+            alpha * sum
+        } else if ta == Transpose::Yes {
             let (x, y): (Vec<f32>, Vec<f32>) = (0..k).map(|p| (a[(i, p)], b[(p, j)])).unzip();
             let mut acc = [0.0f32; 32];
             for c in 0..k / 32 {
