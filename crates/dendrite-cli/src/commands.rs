@@ -47,6 +47,7 @@ pub(crate) fn inspect(path: &Path, json: bool) -> CliResult<()> {
             "preprocessing": format!("{:?}", model.preprocessing()),
             "optimizer": optimizer.name(),
             "epochs_trained": model.epochs(),
+            "plan": model.plan_steps(),
         });
         println!("{value}");
         return Ok(());
@@ -66,6 +67,10 @@ pub(crate) fn inspect(path: &Path, json: bool) -> CliResult<()> {
     let _ = writeln!(out, "loss: {:?}, accuracy: {:?}", model.loss(), model.accuracy());
     let _ = writeln!(out, "preprocessing: {:?}", model.preprocessing());
     let _ = writeln!(out, "optimizer: {}, epochs trained: {}", optimizer.name(), model.epochs());
+    let _ = writeln!(out, "plan:");
+    for step in model.plan_steps() {
+        let _ = writeln!(out, "  {step}");
+    }
     print!("{out}");
     Ok(())
 }

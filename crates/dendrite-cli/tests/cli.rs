@@ -155,6 +155,10 @@ fn inspect_shows_layers_and_checksum() -> TestResult {
     let text = String::from_utf8(text.stdout)?;
     assert!(text.contains("format version 1, checksum"), "{text}");
     assert!(text.contains("parameters: 195"), "{text}");
+    // The compiled plan: what each step fuses.
+    let plan: Vec<&str> = v["plan"].as_array().ok_or("a plan")?.iter().filter_map(|s| s.as_str()).collect();
+    assert_eq!(plan.last(), Some(&"(a two-layer perceptron: trains in one sweep of registers)"));
+    assert!(text.contains("plan:\n  Dense(2 -> 32) + ReLU"), "{text}");
     std::fs::remove_dir_all(f.dir)?;
     Ok(())
 }
