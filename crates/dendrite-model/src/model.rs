@@ -209,9 +209,41 @@ impl Model {
     /// As [`Model::predict`].
     pub fn predict_into(&self, x: &Matrix, workspace: &mut Workspace, out: &mut Matrix) -> Result<()> {
         self.check_inputs(x)?;
-        self.infer_prepared(x, workspace)?;
-        resize(out, workspace.output.nrows(), workspace.output.ncols());
-        out.copy_from(&workspace.output);
+        let rows = x.nrows();
+        match self.plan.infer_tile.filter(|&tile| rows > 2 * tile) {
+            // A large batch of a row-wise network in tiles of rows, each through every layer
+            // while its activations are in cache.
+            Some(tile) => {
+                resize(out, rows, self.output_width);
+                let mut batch = std::mem::take(&mut workspace.tile);
+                let done = self.infer_tiles(x, tile, &mut batch, workspace, out);
+                workspace.tile = batch;
+                done
+            }
+            None => {
+                self.infer_prepared(x, workspace)?;
+                resize(out, workspace.output.nrows(), workspace.output.ncols());
+                out.copy_from(&workspace.output);
+                Ok(())
+            }
+        }
+    }
+
+    /// The rows of `x` through the plan in tiles of `tile` rows, into `out`.
+    fn infer_tiles(
+        &self,
+        x: &Matrix,
+        tile: usize,
+        batch: &mut Batch,
+        ws: &mut Workspace,
+        out: &mut Matrix,
+    ) -> Result<()> {
+        for start in (0..x.nrows()).step_by(tile) {
+            let len = tile.min(x.nrows() - start);
+            crate::batch::copy_rows(x, start, len, &mut batch.x);
+            self.infer_prepared(&batch.x, ws)?;
+            out.rows_mut(start, len).copy_from(&ws.output);
+        }
         Ok(())
     }
 

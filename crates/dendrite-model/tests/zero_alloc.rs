@@ -151,7 +151,8 @@ fn mini_batch_training_allocates_nothing_after_warm_up() -> Result<(), Box<dyn s
 
 #[test]
 fn predict_into_allocates_nothing_after_its_first_call() -> Result<(), Box<dyn std::error::Error>> {
-    let (x, _) = spiral_data(100, 3, &mut Rng::seed_from_u64(2));
+    // 3,000 rows: a batch large enough to run in tiles.
+    let (x, _) = spiral_data(1000, 3, &mut Rng::seed_from_u64(2));
     for shape in [Shape::Perceptron, Shape::Deep, Shape::Mixed] {
         let mut model = model(shape)?;
         model.set_preprocessing(Preprocessing::Affine { shift: 0.5, scale: 2.0 })?;

@@ -45,6 +45,8 @@ pub(crate) struct Plan {
     pub(crate) widest: usize,
     /// The two-layer perceptron that trains in a sweep, if the plan is one.
     pub(crate) perceptron: Option<sweep::Perceptron>,
+    /// Rows of a tile of a large batch at inference, when every layer is row-wise.
+    pub(crate) infer_tile: Option<usize>,
 }
 
 /// One step of a plan: a fused group of built-in layers, or a plug-in.
@@ -112,6 +114,9 @@ pub(crate) enum Head {
 /// tile's activations and gradients then stay in the caches close by.
 const TILE_FLOATS: usize = 128 * 1024;
 
+/// Floats of the operands of a product that a core's L2 cache holds (1 MB).
+const L2_FLOATS: usize = 1 << 18;
+
 /// Rows of a tile at most: enough to keep per-tile overheads small.
 const MAX_TILE_ROWS: usize = 256;
 
@@ -168,7 +173,15 @@ impl Plan {
             nodes.iter().all(|n| n.rowwise() && (!matches!(n, Node::Plugin(_)) || n.param_count() == 0));
         let head = if fused { Head::SoftmaxCrossEntropy } else { Head::Loss };
         let perceptron = sweep::Perceptron::of(&steps, head, nodes);
-        Plan { steps, head, tileable, widest, perceptron }
+        let infer_tile = nodes.iter().all(Node::rowwise).then(|| {
+            // The first product's operands in one core's L2, so that it takes the
+            // register-blocked kernel; the activations of a tile in half of it.
+            let first = steps.first().map_or(1, |s| s.width);
+            let room = (L2_FLOATS.saturating_sub(input_width * first) / input_width.max(1))
+                .min(TILE_FLOATS / widest);
+            room.clamp(MIN_TILE_ROWS, MAX_TILE_ROWS) / MIN_TILE_ROWS * MIN_TILE_ROWS
+        });
+        Plan { steps, head, tileable, widest, perceptron, infer_tile }
     }
 
     /// A line per step (the layers it fuses, or a plug-in) and one for the loss head.
@@ -221,5 +234,53 @@ impl Plan {
         // Tiles of whole SIMD blocks of 16 rows, as even as that allows: no small last tile.
         let tiles = rows.div_ceil(tile);
         Some(rows.div_ceil(tiles).next_multiple_of(16))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dendrite_layers::{Layer, Mode};
+    use dendrite_tensor::{Matrix, Param, Parameterized};
+
+    use crate::{LossKind, Model};
+
+    /// A plug-in that does not say it is row-wise.
+    #[derive(Debug, Default)]
+    struct Whole(Matrix);
+
+    impl Parameterized for Whole {
+        fn visit_params(&self, _f: &mut dyn FnMut(&Param)) {}
+        fn visit_params_mut(&mut self, _f: &mut dyn FnMut(&mut Param)) {}
+    }
+
+    impl Layer for Whole {
+        fn kind(&self) -> &'static str {
+            "Whole"
+        }
+        fn output_width(&self, input_width: usize) -> dendrite_layers::Result<usize> {
+            Ok(input_width)
+        }
+        fn forward(&mut self, input: &Matrix, _mode: Mode) -> dendrite_layers::Result<&Matrix> {
+            self.0 = input.clone();
+            Ok(&self.0)
+        }
+        fn backward(&mut self, dvalues: &Matrix) -> dendrite_layers::Result<&Matrix> {
+            self.0 = dvalues.clone();
+            Ok(&self.0)
+        }
+    }
+
+    #[test]
+    fn inference_tiles_fit_the_first_product_in_l2_and_keep_plug_ins_whole() {
+        let mnist = Model::builder(784).dense(128).relu().dense(10).softmax();
+        let model = mnist.loss(LossKind::CategoricalCrossEntropy).build().expect("valid");
+        // 192 rows of 784 inputs and the 784 × 128 weights: 250,880 floats of 262,144.
+        assert_eq!(model.plan.infer_tile, Some(192));
+        let spiral = Model::builder(2).dense(64).relu().dense(3).softmax();
+        let model = spiral.loss(LossKind::CategoricalCrossEntropy).build().expect("valid");
+        assert_eq!(model.plan.infer_tile, Some(256));
+        let plugin = Model::builder(2).dense(8).layer(Box::new(Whole::default())).dense(3).softmax();
+        let model = plugin.loss(LossKind::CategoricalCrossEntropy).build().expect("valid");
+        assert_eq!(model.plan.infer_tile, None);
     }
 }
