@@ -441,8 +441,8 @@ impl Model {
     ) -> Result<(f32, usize, usize)> {
         let plan = Plan { perceptron: None, ..self.plan.clone() };
         let at = crate::plan::At { epoch, step };
-        let (loss, hits, count) =
-            plan.gradients(&mut self.nodes, self.loss, self.accuracy, x, y, at, &mut self.workspace)?;
+        let scoring = crate::plan::Scoring { loss: self.loss, accuracy: self.accuracy, at };
+        let (loss, hits, count) = plan.gradients(&mut self.nodes, scoring, x, y, &mut self.workspace)?;
         Ok((loss as f32, hits, count))
     }
 }

@@ -12,7 +12,7 @@ use printer::Printer;
 use stopping::Stopper;
 
 use crate::batch::{Batch, ShuffledBatches};
-use crate::plan::At;
+use crate::plan::{At, Scoring};
 use crate::printout::stats;
 use crate::{EpochRecord, Error, Evaluation, History, Model, Result};
 
@@ -243,9 +243,9 @@ impl Model {
 
     /// One forward pass, backward pass and update on a batch.
     fn train_step(&mut self, x: &Matrix, y: Targets<'_>, epoch: usize, step: usize) -> Result<StepStats> {
-        let at = At { epoch, step };
+        let scoring = Scoring { loss: self.loss, accuracy: self.accuracy, at: At { epoch, step } };
         let (data_loss, hits, count) =
-            self.plan.gradients(&mut self.nodes, self.loss, self.accuracy, x, y, at, &mut self.workspace)?;
+            self.plan.gradients(&mut self.nodes, scoring, x, y, &mut self.workspace)?;
         let reg_loss = f64::from(regularization_loss(&self.nodes));
         for (i, node) in self.nodes.iter().enumerate() {
             let mut bad = None;

@@ -22,9 +22,9 @@ pub(crate) mod sweep;
 mod train;
 mod workspace;
 
-pub(crate) use train::At;
 #[cfg(test)]
 pub(crate) use train::add_penalty_gradients;
+pub(crate) use train::{At, Scoring};
 
 use dendrite_tensor::Parameterized;
 use dendrite_tensor::kernels::epilogue::Activation;

@@ -24,6 +24,14 @@ pub(crate) struct At {
     pub(crate) step: usize,
 }
 
+/// What a training pass is scored by (the loss and the accuracy metric) and where it stands.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scoring {
+    pub(crate) loss: LossKind,
+    pub(crate) accuracy: Accuracy,
+    pub(crate) at: At,
+}
+
 /// One tile of a batch: rows `r0..r0 + len` of a batch of `rows`; its loss's gradient is scaled
 /// by its share of the rows, and the first tile sets the parameters' gradients that the later
 /// ones add to.
@@ -39,40 +47,34 @@ impl Plan {
     /// The forward and backward pass of a batch: sets the gradients of every parameter
     /// (regularization penalties included) and returns the mean data loss, the hits and the
     /// count of the accuracy.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn gradients(
         &self,
         nodes: &mut [Node],
-        loss: LossKind,
-        accuracy: Accuracy,
+        scoring: Scoring,
         x: &Matrix,
         y: Targets<'_>,
-        at: At,
         ws: &mut Workspace,
     ) -> Result<Sums> {
-        let swept = match (self.perceptron.filter(|_| accuracy == Accuracy::Categorical), y) {
+        let swept = match (self.perceptron.filter(|_| scoring.accuracy == Accuracy::Categorical), y) {
             (Some(net), Targets::Classes(labels)) => net.gradients(nodes, x, labels, &mut ws.sweep),
             _ => None,
         };
         // A swept pass whose loss was not finite runs again step by step, which names the layer.
         let sums = match swept {
             Some(sums) => sums,
-            None => self.step_gradients(nodes, loss, accuracy, x, y, at, ws)?,
+            None => self.step_gradients(nodes, scoring, x, y, ws)?,
         };
         add_penalty_gradients(nodes);
         Ok(sums)
     }
 
     /// The gradients of a batch through the steps, tile by tile when it is large.
-    #[allow(clippy::too_many_arguments)]
     fn step_gradients(
         &self,
         nodes: &mut [Node],
-        loss: LossKind,
-        accuracy: Accuracy,
+        scoring: Scoring,
         x: &Matrix,
         y: Targets<'_>,
-        at: At,
         ws: &mut Workspace,
     ) -> Result<Sums> {
         let rows = x.nrows();
@@ -84,11 +86,11 @@ impl Plan {
             };
         }
         // Regression accuracy takes its precision from the whole batch, not from each tile.
-        let accuracy = accuracy.fitted_to(y);
+        let scoring = Scoring { accuracy: scoring.accuracy.fitted_to(y), ..scoring };
         Ok(match self.tile_rows(rows) {
             None => {
                 let tile = Tile { r0: 0, rows, share: 1.0, first: true };
-                self.pass(nodes, loss, accuracy, x, y, tile, at, ws)?
+                self.pass(nodes, scoring, x, y, tile, ws)?
             }
             Some(len) => {
                 let (mut loss_sum, mut hits, mut count) = (0.0f64, 0, 0);
@@ -98,8 +100,7 @@ impl Plan {
                         let n = len.min(rows - r0);
                         batch.gather_range(x, y, r0, n);
                         let tile = Tile { r0, rows, share: n as f32 / rows as f32, first: r0 == 0 };
-                        let (l, h, c) =
-                            self.pass(nodes, loss, accuracy, &batch.x, batch.targets(y), tile, at, ws)?;
+                        let (l, h, c) = self.pass(nodes, scoring, &batch.x, batch.targets(y), tile, ws)?;
                         loss_sum += l * n as f64;
                         hits += h;
                         count += c;
@@ -115,18 +116,16 @@ impl Plan {
     }
 
     /// Forward, head and backward of one tile.
-    #[allow(clippy::too_many_arguments)]
     fn pass(
         &self,
         nodes: &mut [Node],
-        loss: LossKind,
-        accuracy: Accuracy,
+        scoring: Scoring,
         x: &Matrix,
         y: Targets<'_>,
         tile: Tile,
-        at: At,
         ws: &mut Workspace,
     ) -> Result<Sums> {
+        let Scoring { loss, accuracy, at } = scoring;
         self.forward(nodes, x, tile, ws)?;
         let last = self.steps.len().checked_sub(1);
         let output = match last {

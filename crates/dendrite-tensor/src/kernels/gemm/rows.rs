@@ -22,81 +22,64 @@ const fn columns(rows: usize) -> usize {
     }
 }
 
+/// A product of `m` rows: each row of `A` a contiguous column of `k` in `rows`, by the `n`
+/// columns of `b` (k×n, column-major), scaled by `alpha`.
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    rows: &'a [f32],
+    b: &'a [f32],
+    k: usize,
+    m: usize,
+    n: usize,
+    alpha: f32,
+}
+
 /// `out[r + j·m] = α · Σ_p rows[r·k + p] · b[p + j·k]` for the `m` rows of `A`, each a
 /// contiguous column of `k` in `rows`, and the `n` columns of `b` (k×n, column-major).
 pub(crate) fn product(rows: &[f32], b: &[f32], k: usize, m: usize, n: usize, alpha: f32, out: &mut [f32]) {
     assert!((1..=8).contains(&m) && rows.len() >= m * k && b.len() >= k * n && out.len() >= m * n);
+    let p = Rows { rows, b, k, m, n, alpha };
     #[cfg(target_arch = "x86_64")]
     {
         use crate::kernels::simd::{avx2::Avx2, avx512::Avx512};
         if let Some(s) = Avx512::detect() {
             // SAFETY: AVX-512 F, BW, DQ and VL are present (the token).
-            unsafe { product_avx512(s, rows, b, k, m, n, alpha, out) };
+            unsafe { product_avx512(s, p, out) };
             return;
         }
         if let Some(s) = Avx2::detect() {
             // SAFETY: AVX2 and FMA are present (the token).
-            unsafe { product_avx2(s, rows, b, k, m, n, alpha, out) };
+            unsafe { product_avx2(s, p, out) };
             return;
         }
     }
-    with_rows(Portable, rows, b, k, m, n, alpha, out);
+    with_rows(Portable, p, out);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn product_avx512(
-    s: crate::kernels::simd::avx512::Avx512,
-    rows: &[f32],
-    b: &[f32],
-    k: usize,
-    m: usize,
-    n: usize,
-    alpha: f32,
-    out: &mut [f32],
-) {
-    with_rows(s, rows, b, k, m, n, alpha, out);
+unsafe fn product_avx512(s: crate::kernels::simd::avx512::Avx512, p: Rows<'_>, out: &mut [f32]) {
+    with_rows(s, p, out);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn product_avx2(
-    s: crate::kernels::simd::avx2::Avx2,
-    rows: &[f32],
-    b: &[f32],
-    k: usize,
-    m: usize,
-    n: usize,
-    alpha: f32,
-    out: &mut [f32],
-) {
-    with_rows(s, rows, b, k, m, n, alpha, out);
+unsafe fn product_avx2(s: crate::kernels::simd::avx2::Avx2, p: Rows<'_>, out: &mut [f32]) {
+    with_rows(s, p, out);
 }
 
 /// [`product`] for the run-time `m` as a compile-time constant.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn with_rows<S: Simd>(
-    s: S,
-    rows: &[f32],
-    b: &[f32],
-    k: usize,
-    m: usize,
-    n: usize,
-    alpha: f32,
-    out: &mut [f32],
-) {
-    match m {
-        1 => rows_of::<S, 1, { columns(1) }>(s, rows, b, k, n, alpha, out),
-        2 => rows_of::<S, 2, { columns(2) }>(s, rows, b, k, n, alpha, out),
-        3 => rows_of::<S, 3, { columns(3) }>(s, rows, b, k, n, alpha, out),
-        4 => rows_of::<S, 4, { columns(4) }>(s, rows, b, k, n, alpha, out),
-        5 => rows_of::<S, 5, { columns(5) }>(s, rows, b, k, n, alpha, out),
-        6 => rows_of::<S, 6, { columns(6) }>(s, rows, b, k, n, alpha, out),
-        7 => rows_of::<S, 7, { columns(7) }>(s, rows, b, k, n, alpha, out),
-        _ => rows_of::<S, 8, { columns(8) }>(s, rows, b, k, n, alpha, out),
+fn with_rows<S: Simd>(s: S, p: Rows<'_>, out: &mut [f32]) {
+    match p.m {
+        1 => rows_of::<S, 1, { columns(1) }>(s, p, out),
+        2 => rows_of::<S, 2, { columns(2) }>(s, p, out),
+        3 => rows_of::<S, 3, { columns(3) }>(s, p, out),
+        4 => rows_of::<S, 4, { columns(4) }>(s, p, out),
+        5 => rows_of::<S, 5, { columns(5) }>(s, p, out),
+        6 => rows_of::<S, 6, { columns(6) }>(s, p, out),
+        7 => rows_of::<S, 7, { columns(7) }>(s, p, out),
+        _ => rows_of::<S, 8, { columns(8) }>(s, p, out),
     }
 }
 
@@ -109,15 +92,8 @@ fn lanes(x: &[f32], at: usize) -> &[f32; LANES] {
 /// The product for `M` rows, `J` columns of `b` at a time (no closures: a closure would be
 /// compiled without the caller's SIMD level, and its vector operations called, not inlined).
 #[inline(always)]
-fn rows_of<S: Simd, const M: usize, const J: usize>(
-    s: S,
-    rows: &[f32],
-    b: &[f32],
-    k: usize,
-    n: usize,
-    alpha: f32,
-    out: &mut [f32],
-) {
+fn rows_of<S: Simd, const M: usize, const J: usize>(s: S, p: Rows<'_>, out: &mut [f32]) {
+    let Rows { rows, b, k, n, alpha, .. } = p;
     let whole = k / LANES * LANES;
     let rows = &rows[..M * k];
     for j0 in (0..n).step_by(J) {
@@ -194,7 +170,7 @@ mod tests {
             product(&rows, &b, k, m, n, 0.5, &mut out);
             assert_eq!(bits(&out), bits(&want), "{m}x{k}x{n}");
             let mut portable = vec![0.0; m * n];
-            with_rows(Portable, &rows, &b, k, m, n, 0.5, &mut portable);
+            with_rows(Portable, Rows { rows: &rows, b: &b, k, m, n, alpha: 0.5 }, &mut portable);
             assert_eq!(bits(&portable), bits(&want), "portable {m}x{k}x{n}");
         }
     }
