@@ -1,6 +1,6 @@
 //! Shuffled training/validation splits.
 
-use dendrite_tensor::{Matrix, Rng};
+use dendrite_tensor::{Matrix, shuffle};
 
 use crate::{Error, Result};
 
@@ -81,7 +81,8 @@ pub struct Split<Y> {
 /// Splits features and targets into shuffled training and validation sets.
 ///
 /// The validation set gets `round(n · fraction)` of the `n` samples. The sample indices are
-/// shuffled with [`Rng::shuffle`]; the first `n − round(n · fraction)` of the permutation go to
+/// shuffled with [`dendrite_tensor::shuffle`] from any `rand` generator (Dendrite's
+/// [`dendrite_tensor::Rng`] or another); the first `n − round(n · fraction)` of the permutation go to
 /// training, the rest to validation, so a seed gives the same split on every platform. Features
 /// and targets stay paired.
 ///
@@ -106,11 +107,11 @@ pub struct Split<Y> {
 /// # Ok(())
 /// # }
 /// ```
-pub fn train_validation_split<Y: Samples + ?Sized>(
+pub fn train_validation_split<Y: Samples + ?Sized, R: rand_core::Rng + ?Sized>(
     x: &Matrix,
     y: &Y,
     fraction: f64,
-    rng: &mut Rng,
+    rng: &mut R,
 ) -> Result<Split<Y::Owned>> {
     const OP: &str = "train_validation_split";
     if !(fraction > 0.0 && fraction < 1.0) {
@@ -136,7 +137,7 @@ pub fn train_validation_split<Y: Samples + ?Sized>(
         });
     }
     let mut order: Vec<usize> = (0..n).collect();
-    rng.shuffle(&mut order);
+    shuffle(rng, &mut order);
     let (train, valid) = order.split_at(n - validation);
     let out_of_range = || Error::InvalidArgument {
         op: OP,
@@ -154,6 +155,7 @@ pub fn train_validation_split<Y: Samples + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dendrite_tensor::Rng;
 
     /// Ten samples whose features encode their index: row i is [i, 100 + i].
     fn data() -> (Matrix, Vec<usize>) {

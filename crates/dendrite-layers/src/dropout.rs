@@ -50,12 +50,14 @@ pub struct Dropout {
 }
 
 impl Dropout {
-    /// A dropout layer dropping the fraction `rate`, with a generator forked from `rng`.
+    /// A dropout layer dropping the fraction `rate`, with a Dendrite generator seeded from the
+    /// next word of `rng`: any `rand` generator, or Dendrite's own (for which this is
+    /// [`Rng::fork`]).
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] unless `0 <= rate < 1`.
-    pub fn new(rate: f32, rng: &mut Rng) -> Result<Self> {
-        Self::with_rng(rate, rng.fork())
+    pub fn new<R: rand_core::Rng + ?Sized>(rate: f32, rng: &mut R) -> Result<Self> {
+        Self::with_rng(rate, Rng::seed_from_u64(rng.next_u64()))
     }
 
     /// A dropout layer that draws its masks from `rng` itself.

@@ -2,7 +2,7 @@
 
 use dendrite_layers::{Dense, DenseConfig, Dropout, Layer, LeakyRelu};
 use dendrite_optim::{Adam, AdamConfig, Optimizer};
-use dendrite_tensor::{RandomSource, Rng};
+use dendrite_tensor::{Init, RandomSource, Rng};
 
 use crate::{Accuracy, Error, LossKind, Model, Node, Preprocessing, Result};
 
@@ -48,6 +48,7 @@ pub struct ModelBuilder {
     optimizer: Option<Box<dyn Optimizer>>,
     accuracy: Option<Accuracy>,
     seed: u64,
+    init: Init,
     preprocessing: Preprocessing,
 }
 
@@ -60,6 +61,7 @@ impl ModelBuilder {
             optimizer: None,
             accuracy: None,
             seed: 0,
+            init: Init::default(),
             preprocessing: Preprocessing::Identity,
         }
     }
@@ -71,15 +73,17 @@ impl ModelBuilder {
         self
     }
 
-    /// A Dense layer of `neurons` taking the previous layer's width, with the book's
-    /// initializer and no regularization.
+    /// A Dense layer of `neurons` taking the previous layer's width, with the builder's
+    /// initializer ([`ModelBuilder::init`], the book's `0.01·N(0, 1)` by default) and no
+    /// regularization.
     #[must_use]
     pub fn dense(mut self, neurons: usize) -> Self {
         self.layers.push(Pending::Dense(DenseConfig::new(0, neurons), true));
         self
     }
 
-    /// A Dense layer with explicit settings; its `inputs` must equal the previous width.
+    /// A Dense layer with explicit settings, its own initializer among them; its `inputs`
+    /// must equal the previous width.
     #[must_use]
     pub fn dense_with(mut self, config: DenseConfig) -> Self {
         self.layers.push(Pending::Dense(config, false));
@@ -173,6 +177,29 @@ impl ModelBuilder {
         self
     }
 
+    /// The initializer of the weights of every layer added with [`ModelBuilder::dense`]
+    /// (default: the book's `0.01·N(0, 1)`), wherever it is called in the chain; layers added
+    /// with [`ModelBuilder::dense_with`] keep their own.
+    ///
+    /// # Example
+    /// ```
+    /// use dendrite_model::{LossKind, Model};
+    /// use dendrite_tensor::Init;
+    /// # fn main() -> dendrite_model::Result<()> {
+    /// let model = Model::builder(784).dense(128).relu().dense(10).softmax()
+    ///     .init(Init::HeNormal)
+    ///     .loss(LossKind::CategoricalCrossEntropy)
+    ///     .build()?;
+    /// assert_eq!(model.output_width(), 10);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn init(mut self, init: Init) -> Self {
+        self.init = init;
+        self
+    }
+
     /// The seed of the model's generator, behind every random draw (default 0).
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
@@ -191,7 +218,8 @@ impl ModelBuilder {
     }
 
     /// [`ModelBuilder::build`], drawing the initial weights from `init` instead of the model's
-    /// generator (which still draws the dropout masks and the shuffles).
+    /// generator (which still draws the dropout masks and the shuffles): any `rand`
+    /// generator, or `dendrite_data::NumpyRng`.
     ///
     /// With `dendrite_data::NumpyRng` continuing after the book's data, this gives the book's
     /// very initial weights, so a run reproduces the book's printout.
@@ -217,7 +245,11 @@ impl ModelBuilder {
         for (index, pending) in self.layers.into_iter().enumerate() {
             let node = match pending {
                 Pending::Dense(config, infer_inputs) => {
-                    let config = if infer_inputs { DenseConfig { inputs: width, ..config } } else { config };
+                    let config = if infer_inputs {
+                        DenseConfig { inputs: width, init: self.init, ..config }
+                    } else {
+                        config
+                    };
                     if config.inputs != width {
                         return Err(Error::WidthMismatch {
                             index,

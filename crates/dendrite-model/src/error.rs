@@ -45,6 +45,7 @@ pub enum Error {
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
     /// Malformed or unwritable CSV.
+    #[cfg(feature = "csv")]
     #[error("csv: {0}")]
     Csv(#[from] csv::Error),
     /// Malformed or unwritable JSON.

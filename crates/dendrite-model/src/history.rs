@@ -58,10 +58,12 @@ impl History {
         self.epochs.last()
     }
 
-    /// Writes the records as CSV with a header row; a missing validation value is an empty cell.
+    /// Writes the records as CSV with a header row; a missing validation value is an empty cell
+    /// (feature `csv`).
     ///
     /// # Errors
     /// [`crate::Error::Csv`] when writing fails.
+    #[cfg(feature = "csv")]
     pub fn write_csv<W: Write>(&self, writer: W) -> Result<()> {
         let mut w = csv::Writer::from_writer(writer);
         for record in &self.epochs {
@@ -71,10 +73,11 @@ impl History {
         Ok(())
     }
 
-    /// Reads records written by [`History::write_csv`].
+    /// Reads records written by [`History::write_csv`] (feature `csv`).
     ///
     /// # Errors
     /// [`crate::Error::Csv`] for unreadable or malformed CSV.
+    #[cfg(feature = "csv")]
     pub fn read_csv<R: Read>(reader: R) -> Result<Self> {
         let mut r = csv::Reader::from_reader(reader);
         let epochs = r.deserialize().collect::<Result<Vec<EpochRecord>, csv::Error>>()?;

@@ -1,21 +1,4 @@
-//! Dendrite's Model: the one place where layers, a loss, an optimizer and a metric come
-//! together. A [`ModelBuilder`] checks the widths of the layers and picks the fused softmax +
-//! cross-entropy by itself; [`Model::predict`] and [`Model::evaluate`] always run in inference
-//! mode.
-//!
-//! # Example
-//! ```
-//! use dendrite_model::{LossKind, Model};
-//! use dendrite_tensor::Matrix;
-//! # fn main() -> dendrite_model::Result<()> {
-//! let model = Model::builder(2).dense(8).relu().dense(3).softmax()
-//!     .loss(LossKind::CategoricalCrossEntropy)
-//!     .build()?;
-//! let p = model.predict(&Matrix::from_row_slice(1, 2, &[0.5, -0.5]))?;
-//! assert!((p.sum() - 1.0).abs() < 1e-6);
-//! # Ok(())
-//! # }
-//! ```
+#![doc = include_str!("../README.md")]
 
 mod atomic;
 mod batch;
@@ -34,6 +17,7 @@ mod preprocess;
 mod printout;
 mod record;
 mod registry;
+#[cfg(feature = "safetensors")]
 mod safetensors_io;
 
 pub use atomic::write_atomic;
@@ -50,3 +34,12 @@ pub use plan::Workspace;
 pub use preprocess::Preprocessing;
 pub use printout::py_repr;
 pub use registry::{ConstructorError, LayerRegistry};
+
+// The tensor types of this crate's signatures, and the tensor crate itself.
+pub use dendrite_tensor as tensor;
+pub use dendrite_tensor::{Matrix, Param, Parameterized, RandomSource, Rng};
+// The crates whose traits and types a model takes (its layers, optimizer and targets), so that
+// a user of this crate alone can name them.
+pub use dendrite_layers::{self as layers, Layer};
+pub use dendrite_losses::{self as losses, Targets};
+pub use dendrite_optim::{self as optim, Optimizer};

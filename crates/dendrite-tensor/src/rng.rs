@@ -1,16 +1,23 @@
 //! The portable seeded random number generator.
 
+use rand_distr::Distribution;
 use rand_pcg::Lcg128Xsl64;
 use serde::{Deserialize, Serialize};
+
+use crate::StandardNormal;
 
 /// Dendrite's random number generator: PCG64 (XSL-RR 128/64) with portable derived draws.
 ///
 /// The stream depends only on the seed: the core is the reference PCG64 generator, the seed is
 /// expanded with SplitMix64, and every derived draw (uniform floats, normal deviates, bounded
-/// integers, shuffles) is computed here with exactly specified arithmetic (normal deviates use
-/// the polar method with the portable `libm` logarithm), so the same seed gives the same numbers
-/// on every platform and in every version. The whole state, including a cached normal deviate,
-/// is serializable so that training can resume bit-identically from a checkpoint.
+/// integers, shuffles) is computed with exactly specified arithmetic (normal deviates use the
+/// polar method with the portable `libm` logarithm, [`StandardNormal`]), so the same seed gives
+/// the same numbers on every platform. The whole state is serializable so that training can
+/// resume bit-identically from a checkpoint.
+///
+/// It is a `rand` generator: it implements [`rand_core::Rng`] (through [`rand_core::TryRng`])
+/// and [`rand_core::SeedableRng`], so every `rand` method and `rand_distr` distribution draws
+/// from it, and everything that takes a [`crate::RandomSource`] takes any `rand` generator.
 ///
 /// # Example
 /// ```
@@ -23,6 +30,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rng {
     pcg: Lcg128Xsl64,
+    /// Always `None`: kept so that the generators stored in model files of format 1, whose
+    /// normal draws cached a second deviate here, still decode. Normal draws keep no state.
     spare_normal: Option<f64>,
 }
 
@@ -115,24 +124,11 @@ impl Rng {
         (self.next_u64() >> 40) as f32 * (1.0 / (1u32 << 24) as f32)
     }
 
-    /// A standard normal deviate, N(0, 1), by the polar method.
-    ///
-    /// Each accepted pair yields two deviates; the second is kept for the next call (and is part
-    /// of the serialized state).
+    /// A standard normal deviate, N(0, 1): a draw of [`StandardNormal`], the portable polar
+    /// method.
+    #[inline]
     pub fn normal_f64(&mut self) -> f64 {
-        if let Some(z) = self.spare_normal.take() {
-            return z;
-        }
-        loop {
-            let x1 = 2.0 * self.uniform_f64() - 1.0;
-            let x2 = 2.0 * self.uniform_f64() - 1.0;
-            let r2 = x1 * x1 + x2 * x2;
-            if r2 < 1.0 && r2 != 0.0 {
-                let f = (-2.0 * libm::log(r2) / r2).sqrt();
-                self.spare_normal = Some(f * x1);
-                return f * x2;
-            }
-        }
+        StandardNormal.sample(self)
     }
 
     /// A standard normal deviate as `f32`.
@@ -141,27 +137,17 @@ impl Rng {
         self.normal_f64() as f32
     }
 
-    /// A uniform integer in `0..n`, without modulo bias (Lemire's method).
+    /// A uniform integer in `0..n`, without modulo bias: [`crate::below`] on this generator.
     ///
     /// # Panics
     /// When `n == 0`: the range is empty.
     pub fn below(&mut self, n: u64) -> u64 {
-        assert!(n > 0, "Rng::below needs a non-empty range");
-        loop {
-            let m = u128::from(self.next_u64()) * u128::from(n);
-            let low = m as u64;
-            if low >= n.wrapping_neg() % n {
-                return (m >> 64) as u64;
-            }
-        }
+        crate::below(self, n).expect("Rng::below needs a non-empty range")
     }
 
-    /// Shuffles `items` in place (Fisher–Yates, from the last element down).
+    /// Shuffles `items` in place: [`crate::shuffle`] on this generator.
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i as u64 + 1) as usize;
-            items.swap(i, j);
-        }
+        crate::shuffle(self, items);
     }
 }
 
@@ -182,6 +168,21 @@ impl rand_core::TryRng for Rng {
             chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
         Ok(())
+    }
+}
+
+impl rand_core::SeedableRng for Rng {
+    /// The PCG64 state (bytes 0..16) and stream (bytes 16..32), little-endian.
+    type Seed = [u8; 32];
+
+    fn from_seed(seed: Self::Seed) -> Self {
+        let word = |bytes: &[u8]| bytes.iter().rev().fold(0u128, |w, &b| (w << 8) | u128::from(b));
+        Self::from_pcg(word(&seed[..16]), word(&seed[16..]))
+    }
+
+    /// The same generator as [`Rng::seed_from_u64`] (SplitMix64 expansion, not `rand`'s PCG32).
+    fn seed_from_u64(seed: u64) -> Self {
+        Rng::seed_from_u64(seed)
     }
 }
 

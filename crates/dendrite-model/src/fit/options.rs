@@ -88,7 +88,8 @@ pub struct FitOptions<'a> {
     pub on_epoch_end: Option<EpochHook<'a>>,
     /// Where the printout goes.
     pub report: Report<'a>,
-    /// Show a progress bar on standard error when it is a terminal (and the report is not quiet).
+    /// Show a progress bar on standard error when it is a terminal (and the report is not quiet);
+    /// without the feature `progress` there is no bar.
     pub progress_bar: bool,
 }
 
