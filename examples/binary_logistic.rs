@@ -7,7 +7,7 @@
 //!
 //! With the book's numbers this run reaches a validation accuracy of 0.88 (PyTorch on the book's
 //! data: 0.92; float32 rounding moves single runs, and a different order of summing the bias
-//! gradients once gave 0.93 here); over seeded runs it varies from about 0.8 to 0.9 (200 points).
+//! gradients once gave 0.93 here); over seeded runs it varies from about 0.7 to 0.93 (200 points).
 //!
 //! ```text
 //! cargo run --release --example binary_logistic
