@@ -8,7 +8,7 @@ use dendrite_optim::AdamConfig;
 use dendrite_tensor::{Shape, resize};
 
 /// `y[i, j] = x[i, j] · s[j]`; `ds[j] = Σ_i x[i, j] · d[i, j]`, `dx = d ∘ s`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Scale {
     scale: Param,
     input: Matrix,

@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use dendrite_losses::Targets;
-use dendrite_model::{LossKind, Model, read_header, write_atomic};
-use dendrite_tensor::{Matrix, Parameterized, argmax_rows};
+use dendrite_model::{LossKind, Model, read_header};
+use dendrite_tensor::Parameterized;
 
 use crate::inputs::{read_inputs, read_labels};
 use crate::{CliError, CliResult};
@@ -45,6 +45,7 @@ pub(crate) fn inspect(path: &Path, json: bool) -> CliResult<()> {
             "loss": format!("{:?}", model.loss()),
             "accuracy": format!("{:?}", model.accuracy()),
             "preprocessing": format!("{:?}", model.preprocessing()),
+            "class_names": model.class_names(),
             "optimizer": optimizer.name(),
             "epochs_trained": model.epochs(),
             "plan": model.plan_steps(),
@@ -66,6 +67,9 @@ pub(crate) fn inspect(path: &Path, json: bool) -> CliResult<()> {
     let _ = writeln!(out, "parameters: {total}");
     let _ = writeln!(out, "loss: {:?}, accuracy: {:?}", model.loss(), model.accuracy());
     let _ = writeln!(out, "preprocessing: {:?}", model.preprocessing());
+    if let Some(names) = model.class_names() {
+        let _ = writeln!(out, "classes: {}", names.join(", "));
+    }
     let _ = writeln!(out, "optimizer: {}, epochs trained: {}", optimizer.name(), model.epochs());
     let _ = writeln!(out, "plan:");
     for step in model.plan_steps() {
@@ -73,46 +77,6 @@ pub(crate) fn inspect(path: &Path, json: bool) -> CliResult<()> {
     }
     print!("{out}");
     Ok(())
-}
-
-/// One line per row: comma-separated values.
-fn rows_text(m: &Matrix) -> String {
-    let mut out = String::with_capacity(m.len() * 12);
-    for row in m.row_iter() {
-        let line: Vec<String> = row.iter().map(|v| v.to_string()).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
-    }
-    out
-}
-
-/// `dendrite predict`.
-pub(crate) fn predict(
-    model_path: &Path,
-    input: &Path,
-    output: Option<&Path>,
-    probabilities: bool,
-) -> CliResult<()> {
-    let model = load(model_path)?;
-    let x = read_inputs(input)?;
-    let y = model.predict(&x).map_err(|e| CliError::Mismatch(format!("{}: {e}", input.display())))?;
-    let text = match model.loss() {
-        LossKind::CategoricalCrossEntropy if !probabilities => {
-            argmax_rows(&y).iter().map(|c| format!("{c}\n")).collect()
-        }
-        LossKind::BinaryCrossEntropy if !probabilities => {
-            rows_text(&y.map(|p| if p > 0.5 { 1.0 } else { 0.0 }))
-        }
-        _ => rows_text(&y),
-    };
-    match output {
-        Some(path) => write_atomic(path, text.as_bytes())
-            .map_err(|source| CliError::Write { path: path.to_owned(), source }),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
 }
 
 /// `dendrite evaluate`.
@@ -160,8 +124,14 @@ pub(crate) fn evaluate(model_path: &Path, input: &Path, labels: &Path, json: boo
     Ok(())
 }
 
-/// `dendrite export`.
-pub(crate) fn export(model_path: &Path, out: &Path) -> CliResult<()> {
+/// `dendrite export`: each file asked for (clap requires at least one).
+pub(crate) fn export(model_path: &Path, safetensors: Option<&Path>, onnx: Option<&Path>) -> CliResult<()> {
     let model = load(model_path)?;
-    model.export_safetensors(out).map_err(CliError::model(out))
+    if let Some(out) = safetensors {
+        model.export_safetensors(out).map_err(CliError::model(out))?;
+    }
+    if let Some(out) = onnx {
+        model.export_onnx(out).map_err(CliError::model(out))?;
+    }
+    Ok(())
 }

@@ -2,9 +2,9 @@
 //!
 //! ```text
 //! dendrite inspect model.dnd [--json]
-//! dendrite predict --model model.dnd --input inputs.csv [--output predictions.txt] [--probabilities]
+//! dendrite predict --model model.dnd --input inputs.csv [--output predictions.txt] [--probabilities | --names]
 //! dendrite evaluate --model model.dnd --input t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz [--json]
-//! dendrite export --model model.dnd --safetensors model.safetensors
+//! dendrite export --model model.dnd [--safetensors model.safetensors] [--onnx model.onnx]
 //! ```
 //!
 //! Every failure is one line on standard error and a non-zero exit status (2 for bad usage, 1
@@ -13,6 +13,12 @@
 mod commands;
 mod error;
 mod inputs;
+mod predict;
+
+// Unit tests measure the heap: `predict` streams in bounded memory.
+#[cfg(test)]
+#[global_allocator]
+static GLOBAL: dendrite_tensor::kernels::alloc::Counting = dendrite_tensor::kernels::alloc::Counting;
 
 use std::process::ExitCode;
 
@@ -38,7 +44,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// One prediction per input row: the class index, or the values for regression.
+    /// One prediction per input row: the class index (or name), or the values for regression.
+    /// The input is read, predicted and written 4,096 rows at a time, so memory stays bounded
+    /// whatever its size.
     Predict {
         /// The model file.
         #[arg(long)]
@@ -50,8 +58,11 @@ enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
         /// Print the output values (class probabilities) instead of class indices.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "names")]
         probabilities: bool,
+        /// Print the class names the model carries instead of class indices.
+        #[arg(long)]
+        names: bool,
     },
     /// Loss and accuracy on labelled data.
     Evaluate {
@@ -68,14 +79,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write the weights as safetensors in PyTorch's naming and layout.
+    /// Write the weights as safetensors in PyTorch's naming and layout, the whole model as ONNX,
+    /// or both.
+    #[command(group(clap::ArgGroup::new("format").required(true).multiple(true).args(["safetensors", "onnx"])))]
     Export {
         /// The model file.
         #[arg(long)]
         model: std::path::PathBuf,
         /// The safetensors file to write.
         #[arg(long)]
-        safetensors: std::path::PathBuf,
+        safetensors: Option<std::path::PathBuf>,
+        /// The ONNX file to write (opset 17): input `input` of raw features, outputs `output`
+        /// and, for a classifier, `classes`.
+        #[arg(long)]
+        onnx: Option<std::path::PathBuf>,
     },
 }
 
@@ -90,11 +107,18 @@ fn one_line(rendered: &str) -> String {
 fn run(cli: Cli) -> CliResult<()> {
     match cli.command {
         Command::Inspect { model, json } => commands::inspect(&model, json),
-        Command::Predict { model, input, output, probabilities } => {
-            commands::predict(&model, &input, output.as_deref(), probabilities)
+        Command::Predict { model, input, output, probabilities, names } => {
+            let print = match (probabilities, names) {
+                (true, _) => predict::Print::Probabilities,
+                (_, true) => predict::Print::Names,
+                _ => predict::Print::Classes,
+            };
+            predict::predict(&model, &input, output.as_deref(), print)
         }
         Command::Evaluate { model, input, labels, json } => commands::evaluate(&model, &input, &labels, json),
-        Command::Export { model, safetensors } => commands::export(&model, &safetensors),
+        Command::Export { model, safetensors, onnx } => {
+            commands::export(&model, safetensors.as_deref(), onnx.as_deref())
+        }
     }
 }
 

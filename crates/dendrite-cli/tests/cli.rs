@@ -146,14 +146,14 @@ fn inspect_shows_layers_and_checksum() -> TestResult {
     let out = dendrite(&["inspect", s(&f.model), "--json"])?;
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["format_version"], 2);
     assert_eq!(v["checksum_ok"], true);
     assert_eq!(v["parameters"], 2 * 32 + 32 + 32 * 3 + 3);
     assert_eq!(v["layers"].as_array().map(Vec::len), Some(5));
     assert_eq!(v["layers"][0]["layer"], "Dense(2 -> 32)");
     let text = dendrite(&["inspect", s(&f.model)])?;
     let text = String::from_utf8(text.stdout)?;
-    assert!(text.contains("format version 1, checksum"), "{text}");
+    assert!(text.contains("format version 2, checksum"), "{text}");
     assert!(text.contains("parameters: 195"), "{text}");
     // The compiled plan: what each step fuses.
     let plan: Vec<&str> = v["plan"].as_array().ok_or("a plan")?.iter().filter_map(|s| s.as_str()).collect();
@@ -172,6 +172,17 @@ fn export_writes_pytorch_named_safetensors() -> TestResult {
     let bytes = std::fs::read(&out_path)?;
     let st = safetensors_names(&bytes);
     assert_eq!(st, ["0.bias", "0.weight", "3.bias", "3.weight"]);
+
+    // ONNX (its structure is checked in dendrite-model's tests, its numbers by ONNX Runtime in
+    // scripts/onnx/check.sh): the same bytes as the library writes.
+    let onnx = f.dir.join("m.onnx");
+    let out = dendrite(&["export", "--model", s(&f.model), "--onnx", s(&onnx)])?;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let model = Model::load(&f.model)?;
+    assert_eq!(std::fs::read(&onnx)?, model.to_onnx(&dendrite_model::OnnxOptions::default())?);
+    let neither = dendrite(&["export", "--model", s(&f.model)])?;
+    assert_eq!(neither.status.code(), Some(2));
+    assert_one_line_failure(&neither, "--safetensors");
     std::fs::remove_dir_all(f.dir)?;
     Ok(())
 }
@@ -275,5 +286,106 @@ fn bad_inputs_fail_with_one_line_and_no_panic() -> TestResult {
     assert_one_line_failure(&dendrite(&["train"])?, "unrecognized subcommand 'train'");
     let _ = labels;
     std::fs::remove_dir_all(f.dir)?;
+    Ok(())
+}
+
+/// A model with class names: `predict --names` prints them (quoted where CSV needs it),
+/// `inspect` lists them, and a model without names refuses `--names`.
+#[test]
+fn class_names_are_printed_and_inspected() -> TestResult {
+    let f = fixture("names")?;
+    let mut model = Model::load(&f.model)?;
+    model.set_class_names(Some(vec!["red".into(), "green, light".into(), "blue".into()]))?;
+    let named = f.dir.join("named.dnd");
+    model.save(&named)?;
+    let out = dendrite(&["predict", "--model", s(&named), "--input", s(&f.inputs), "--names"])?;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let names = ["red", "\"green, light\"", "blue"];
+    let expected: Vec<&str> = model.predict_classes(&f.x)?.iter().map(|&c| names[c]).collect();
+    assert_eq!(String::from_utf8(out.stdout)?.lines().collect::<Vec<_>>(), expected);
+
+    let text = String::from_utf8(dendrite(&["inspect", s(&named)])?.stdout)?;
+    assert!(text.contains("classes: red, green, light, blue"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&dendrite(&["inspect", s(&named), "--json"])?.stdout)?;
+    assert_eq!(json["class_names"], serde_json::json!(["red", "green, light", "blue"]));
+
+    assert_one_line_failure(
+        &dendrite(&["predict", "--model", s(&f.model), "--input", s(&f.inputs), "--names"])?,
+        "the model has no class names",
+    );
+    std::fs::remove_dir_all(f.dir)?;
+    Ok(())
+}
+
+/// A CSV of many chunks (4,096 rows each) and an IDX file: what `predict` streams out equals
+/// `Model::predict` on the whole input, classes and probabilities.
+#[test]
+fn streamed_predictions_equal_the_whole_batch() -> TestResult {
+    let dir = scratch("stream")?;
+    let mut rng = Rng::seed_from_u64(8);
+    let x = Matrix::from_fn(10_000, 16, |_, _| rng.normal_f32());
+    let model = Model::builder(16)
+        .dense(24)
+        .relu()
+        .dense(5)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .build()?;
+    let (model_path, input) = (dir.join("m.dnd"), dir.join("x.csv"));
+    model.save(&model_path)?;
+    std::fs::write(&input, csv(&x))?;
+    let classes = dendrite(&["predict", "--model", s(&model_path), "--input", s(&input)])?;
+    assert!(classes.status.success(), "{}", String::from_utf8_lossy(&classes.stderr));
+    let got: Vec<usize> =
+        String::from_utf8(classes.stdout)?.lines().map(str::parse).collect::<Result<_, _>>()?;
+    assert_eq!(got, model.predict_classes(&x)?);
+    let out = dir.join("p.csv");
+    let probabilities = dendrite(&[
+        "predict",
+        "--model",
+        s(&model_path),
+        "--input",
+        s(&input),
+        "--probabilities",
+        "--output",
+        s(&out),
+    ])?;
+    assert!(probabilities.status.success());
+    let want = model.predict(&x)?;
+    let text = std::fs::read_to_string(&out)?;
+    assert_eq!(text.lines().count(), 10_000);
+    for (i, line) in text.lines().enumerate() {
+        let row: Vec<f32> = line.split(',').map(str::parse).collect::<Result<_, _>>()?;
+        // Printed in Rust's shortest round-trip form: the same bits.
+        assert_eq!(row, want.row(i).iter().copied().collect::<Vec<_>>(), "row {i}");
+    }
+
+    // IDX images, 5,000 of 2×3 pixels, gzip-compressed.
+    let pixels: Vec<u8> = (0..5_000 * 6).map(|k| (k * 37 % 256) as u8).collect();
+    let mut idx = vec![0, 0, 8, 3];
+    for d in [5_000u32, 2, 3] {
+        idx.extend(d.to_be_bytes());
+    }
+    idx.extend(&pixels);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &idx)?;
+    let images = dir.join("x-images-idx3-ubyte.gz");
+    std::fs::write(&images, gz.finish()?)?;
+    let pixel_model = Model::builder(6)
+        .dense(8)
+        .relu()
+        .dense(4)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .preprocessing(dendrite_model::Preprocessing::book_pixels())
+        .build()?;
+    pixel_model.save(&model_path)?;
+    let out = dendrite(&["predict", "--model", s(&model_path), "--input", s(&images)])?;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Vec<usize> = String::from_utf8(out.stdout)?.lines().map(str::parse).collect::<Result<_, _>>()?;
+    let x = Matrix::from_fn(5_000, 6, |i, j| f32::from(pixels[i * 6 + j]));
+    assert_eq!(got, pixel_model.predict_classes(&x)?);
+    std::fs::remove_dir_all(dir)?;
     Ok(())
 }

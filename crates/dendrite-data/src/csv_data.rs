@@ -166,44 +166,144 @@ pub fn read_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<CsvData>
 /// # }
 /// ```
 pub fn parse_csv(reader: impl Read, options: &CsvOptions) -> Result<CsvData> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(options.delimiter)
-        .trim(csv::Trim::All)
-        .from_reader(LineTracker::new(reader));
-    let mut record = csv::ByteRecord::new();
-    if !csv.read_byte_record(&mut record).map_err(csv_error)? {
-        return Err(Error::EmptyInput { reason: "no rows" });
+    let mut chunks = CsvChunks::new(reader, options)?;
+    let header = chunks.header.take();
+    match chunks.next_chunk(usize::MAX)? {
+        Some(data) => Ok(CsvData { header, ..data }),
+        None => Err(Error::EmptyInput { reason: "a header but no data rows" }),
     }
-    let columns = record.len();
-    let has_header = options.has_header.unwrap_or_else(|| record.iter().all(|cell| number(cell).is_none()));
-    let names: Option<Vec<String>> =
-        has_header.then(|| record.iter().map(|cell| String::from_utf8_lossy(cell).into_owned()).collect());
-    let label = label_index(options.label.as_ref(), names.as_deref(), columns)?;
+}
 
-    let mut table = Table { columns, label, values: Vec::new(), labels: Vec::new(), rows: 0 };
-    if !has_header {
-        table.push(&record, record_line(&mut csv, &record))?;
+/// A numeric CSV table read a chunk of rows at a time, so that a table of any length is
+/// read in memory proportional to the chunk: what `dendrite predict` streams through. The
+/// rules and errors are [`parse_csv`]'s, and so are the line numbers (of the whole input).
+///
+/// # Example
+/// ```
+/// use dendrite_data::{CsvChunks, CsvOptions};
+/// # fn main() -> Result<(), dendrite_data::Error> {
+/// let text = "a,b\n1,2\n3,4\n5,6\n";
+/// let mut chunks = CsvChunks::new(text.as_bytes(), &CsvOptions::default())?;
+/// assert_eq!(chunks.header(), Some(&["a".to_owned(), "b".to_owned()][..]));
+/// let first = chunks.next_chunk(2)?.unwrap();
+/// assert_eq!(first.x.shape(), (2, 2));
+/// let rest = chunks.next_chunk(2)?.unwrap();
+/// assert_eq!(rest.x[(0, 1)], 6.0);
+/// assert!(chunks.next_chunk(2)?.is_none());
+/// # Ok(())
+/// # }
+/// ```
+pub struct CsvChunks<R: Read> {
+    csv: csv::Reader<LineTracker<R>>,
+    record: csv::ByteRecord,
+    /// The first record, when it is data and not yet returned.
+    first: Option<(csv::ByteRecord, u64)>,
+    header: Option<Vec<String>>,
+    columns: usize,
+    label: Option<usize>,
+}
+
+impl<R: Read> std::fmt::Debug for CsvChunks<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvChunks")
+            .field("columns", &self.columns)
+            .field("label", &self.label)
+            .finish_non_exhaustive()
     }
-    while csv.read_byte_record(&mut record).map_err(csv_error)? {
-        table.push(&record, record_line(&mut csv, &record))?;
+}
+
+impl CsvChunks<std::fs::File> {
+    /// The table in the file at `path`.
+    ///
+    /// # Errors
+    /// As [`CsvChunks::new`], each with the path ([`Error::File`]).
+    pub fn open(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Self> {
+        let path = path.as_ref();
+        std::fs::File::open(path)
+            .map_err(Error::from)
+            .and_then(|file| Self::new(file, options))
+            .map_err(|e| e.in_file(path))
     }
-    if table.rows == 0 {
-        return Err(Error::EmptyInput { reason: "a header but no data rows" });
-    }
-    let features = columns - usize::from(label.is_some());
-    let header = names.map(|mut names| {
-        if let Some(i) = label {
-            names.remove(i);
+}
+
+impl<R: Read> CsvChunks<R> {
+    /// Reads the first row: the header (detected or as `options` say) or the first data row.
+    ///
+    /// # Errors
+    /// [`Error::EmptyInput`] when there are no rows; the label column's errors of
+    /// [`parse_csv`]; [`Error::Io`] or [`Error::Csv`] when the input cannot be read.
+    pub fn new(reader: R, options: &CsvOptions) -> Result<Self> {
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(options.delimiter)
+            .trim(csv::Trim::All)
+            .from_reader(LineTracker::new(reader));
+        let mut record = csv::ByteRecord::new();
+        if !csv.read_byte_record(&mut record).map_err(csv_error)? {
+            return Err(Error::EmptyInput { reason: "no rows" });
         }
-        names
-    });
-    Ok(CsvData {
-        x: Matrix::from_row_slice(table.rows, features, &table.values),
-        labels: label.map(|_| table.labels),
-        header,
-    })
+        let columns = record.len();
+        let has_header =
+            options.has_header.unwrap_or_else(|| record.iter().all(|cell| number(cell).is_none()));
+        let names: Option<Vec<String>> = has_header
+            .then(|| record.iter().map(|cell| String::from_utf8_lossy(cell).into_owned()).collect());
+        let label = label_index(options.label.as_ref(), names.as_deref(), columns)?;
+        let first = if has_header {
+            None
+        } else {
+            let line = record_line(&mut csv, &record);
+            Some((record.clone(), line))
+        };
+        let header = names.map(|mut names| {
+            if let Some(i) = label {
+                names.remove(i);
+            }
+            names
+        });
+        Ok(Self { csv, record, first, header, columns, label })
+    }
+
+    /// The names of the feature columns (the label column's left out), when there is a header.
+    #[must_use]
+    pub fn header(&self) -> Option<&[String]> {
+        self.header.as_deref()
+    }
+
+    /// The number of feature columns.
+    #[must_use]
+    pub fn features(&self) -> usize {
+        self.columns - usize::from(self.label.is_some())
+    }
+
+    /// The next at most `max_rows` data rows (`header` left `None`), or `None` after the last.
+    ///
+    /// # Errors
+    /// As [`parse_csv`], for the rows of this chunk.
+    pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<CsvData>> {
+        let mut table = Table {
+            columns: self.columns,
+            label: self.label,
+            values: Vec::new(),
+            labels: Vec::new(),
+            rows: 0,
+        };
+        if let Some((record, line)) = self.first.take() {
+            table.push(&record, line)?;
+        }
+        while table.rows < max_rows && self.csv.read_byte_record(&mut self.record).map_err(csv_error)? {
+            let line = record_line(&mut self.csv, &self.record);
+            table.push(&self.record, line)?;
+        }
+        if table.rows == 0 {
+            return Ok(None);
+        }
+        Ok(Some(CsvData {
+            x: Matrix::from_row_slice(table.rows, self.features(), &table.values),
+            labels: self.label.map(|_| table.labels),
+            header: None,
+        }))
+    }
 }
 
 /// The rows read so far.
@@ -443,6 +543,34 @@ mod tests {
         }
         let none = CsvData { x: Matrix::zeros(1, 1), labels: None, header: None };
         assert!(matches!(none.class_labels(), Err(Error::InvalidArgument { .. })));
+        Ok(())
+    }
+
+    #[test]
+    fn chunks_read_the_table_parse_csv_reads_with_the_same_line_numbers() -> Result<()> {
+        let text: String = std::iter::once("x,y,label\n".to_owned())
+            .chain((0..10).map(|i| format!("{i},{},{}\n", i * 2, i % 3)))
+            .collect();
+        let options = label(LabelColumn::Name("label".into()));
+        let whole = parse(&text, &options)?;
+        let mut chunks = CsvChunks::new(text.as_bytes(), &options)?;
+        assert_eq!(chunks.features(), 2);
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        while let Some(chunk) = chunks.next_chunk(3)? {
+            assert!(chunk.x.nrows() <= 3);
+            rows.extend(chunk.x.row_iter().map(|r| r.iter().copied().collect::<Vec<f32>>()));
+            labels.extend(chunk.labels.unwrap_or_default());
+        }
+        let expected: Vec<Vec<f32>> = whole.x.row_iter().map(|r| r.iter().copied().collect()).collect();
+        assert_eq!(rows, expected);
+        assert_eq!(Some(labels), whole.labels);
+
+        // A bad row in a later chunk names its line in the whole input.
+        let bad = "1,2\n3,4\n5,6\n7,x\n";
+        let mut chunks = CsvChunks::new(bad.as_bytes(), &CsvOptions::default())?;
+        assert!(chunks.next_chunk(2)?.is_some());
+        assert!(matches!(chunks.next_chunk(2), Err(Error::NonNumeric { line: 4, column: 2, .. })));
         Ok(())
     }
 

@@ -210,6 +210,129 @@ pub fn parse_idx_images(bytes: &[u8]) -> Result<IdxImages> {
     Ok(IdxImages { count, rows, cols, pixels })
 }
 
+/// The images of an IDX image file (plain or gzip) read a chunk at a time, each image a row
+/// of pixel values: an image file of any size is read in memory proportional to the chunk.
+/// The checks are [`parse_idx_images`]'s; a truncated file or bytes after the declared
+/// images are an error when the chunk that reaches them is read.
+///
+/// # Example
+/// ```
+/// use dendrite_data::IdxImageChunks;
+/// # fn main() -> Result<(), dendrite_data::Error> {
+/// // Three 1×2 images.
+/// let bytes: &[u8] = &[0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6];
+/// let mut chunks = IdxImageChunks::new(bytes)?;
+/// assert_eq!((chunks.count(), chunks.pixels_per_image()), (3, 2));
+/// assert_eq!(chunks.next_chunk(2)?.map(|x| x.shape()), Some((2, 2)));
+/// assert_eq!(chunks.next_chunk(2)?.map(|x| x[(0, 1)]), Some(6.0));
+/// assert!(chunks.next_chunk(2)?.is_none());
+/// # Ok(())
+/// # }
+/// ```
+pub struct IdxImageChunks<R: Read> {
+    reader: R,
+    count: usize,
+    pixels_per_image: usize,
+    /// Images read so far.
+    done: usize,
+    /// The pixel bytes of a chunk, reused.
+    buffer: Vec<u8>,
+}
+
+impl<R: Read> std::fmt::Debug for IdxImageChunks<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdxImageChunks")
+            .field("count", &self.count)
+            .field("pixels_per_image", &self.pixels_per_image)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdxImageChunks<Box<dyn Read>> {
+    /// The images of the file at `path`, plain or gzip (recognized by its magic bytes).
+    ///
+    /// # Errors
+    /// As [`IdxImageChunks::new`], each with the path ([`Error::File`]).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let open = || -> Result<Self> {
+            let mut file = std::io::BufReader::new(std::fs::File::open(path)?);
+            let gzip = std::io::BufRead::fill_buf(&mut file)?.starts_with(&GZIP_MAGIC);
+            let reader: Box<dyn Read> =
+                if gzip { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) };
+            Self::new(reader)
+        };
+        open().map_err(|e| e.in_file(path))
+    }
+}
+
+impl<R: Read> IdxImageChunks<R> {
+    /// Reads the header of a plain (not compressed) stream of an IDX image file.
+    ///
+    /// # Errors
+    /// [`Error::BadMagic`], [`Error::TruncatedHeader`] or [`Error::DimensionOverflow`] as
+    /// [`parse_idx_images`]; [`Error::Io`] when the stream cannot be read.
+    pub fn new(mut reader: R) -> Result<Self> {
+        let mut header = [0u8; MAX_HEADER];
+        let got = read_up_to(&mut reader, &mut header).map_err(|e| self::stream_error(e, &IMAGES))?;
+        let ([count, rows, cols], _) = parse_header::<3>(&header[..got], &IMAGES)?;
+        Ok(Self { reader, count, pixels_per_image: rows * cols, done: 0, buffer: Vec::new() })
+    }
+
+    /// The number of images the header declares.
+    #[must_use]
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Pixels per image: the width of each row of a chunk.
+    #[must_use]
+    pub fn pixels_per_image(&self) -> usize {
+        self.pixels_per_image
+    }
+
+    /// The next at most `max_rows` images as rows of pixel values (`0.0` to `255.0`), or `None`
+    /// after the last.
+    ///
+    /// # Errors
+    /// [`Error::TruncatedData`] when the stream ends before the declared images,
+    /// [`Error::TrailingData`] when bytes follow them, [`Error::Gzip`] or [`Error::Io`] when it
+    /// cannot be read.
+    pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Matrix>> {
+        let rows = max_rows.min(self.count - self.done);
+        if rows == 0 {
+            // Past the last image there must be nothing.
+            let mut extra = [0u8; 1];
+            if read_up_to(&mut self.reader, &mut extra).map_err(|e| stream_error(e, &IMAGES))? != 0 {
+                let expected = self.count.saturating_mul(self.pixels_per_image);
+                return Err(Error::TrailingData { what: IMAGES.what, expected });
+            }
+            return Ok(None);
+        }
+        let len = rows * self.pixels_per_image;
+        self.buffer.resize(len, 0);
+        let got = read_up_to(&mut self.reader, &mut self.buffer).map_err(|e| stream_error(e, &IMAGES))?;
+        if got < len {
+            let expected = self.count.saturating_mul(self.pixels_per_image);
+            let before = self.done * self.pixels_per_image;
+            return Err(Error::TruncatedData { what: IMAGES.what, expected, got: before + got });
+        }
+        self.done += rows;
+        let pixels = self.pixels_per_image;
+        Ok(Some(Matrix::from_fn(rows, pixels, |i, j| f32::from(self.buffer[i * pixels + j]))))
+    }
+}
+
+/// A stream's error while reading an IDX file: the decompressor's, or plain I/O.
+fn stream_error(e: std::io::Error, layout: &Layout) -> Error {
+    if e.kind() == std::io::ErrorKind::InvalidData || e.kind() == std::io::ErrorKind::InvalidInput {
+        gzip_error(e, layout)
+    } else {
+        Error::from(e)
+    }
+}
+
 /// Reads an IDX label file (`*-labels-idx1-ubyte`, plain or gzip-compressed).
 ///
 /// See [`parse_idx_labels`] for the format and the checks.
@@ -403,6 +526,39 @@ mod tests {
         // Image 1, row 2, column 3: pixel 12 + 2·4 + 3.
         assert_eq!(x[(1, 2 * 4 + 3)], 23.0);
         assert_eq!(a.into_pixels(), pixels);
+        Ok(())
+    }
+
+    #[test]
+    fn chunks_read_the_images_plain_and_gzip_and_check_the_length() -> Result<()> {
+        let pixels: Vec<u8> = (0..60).collect();
+        let plain = images(5, 3, 4, &pixels);
+        let whole = parse_idx_images(&plain)?.to_matrix();
+        for bytes in [plain.clone(), gzip(&plain)?] {
+            let dir = std::env::temp_dir().join(format!("dendrite-idx-chunks-{}", std::process::id()));
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join("images-idx3-ubyte");
+            std::fs::write(&path, &bytes)?;
+            let mut chunks = IdxImageChunks::open(&path)?;
+            let mut rows = Vec::new();
+            while let Some(x) = chunks.next_chunk(2)? {
+                rows.extend(x.row_iter().map(|r| r.iter().copied().collect::<Vec<f32>>()));
+            }
+            let expected: Vec<Vec<f32>> = whole.row_iter().map(|r| r.iter().copied().collect()).collect();
+            assert_eq!(rows, expected);
+            std::fs::remove_dir_all(&dir)?;
+        }
+        // Truncated in the third chunk; a byte too many after the last.
+        let mut short = IdxImageChunks::new(&plain[..plain.len() - 3])?;
+        assert!(short.next_chunk(2)?.is_some() && short.next_chunk(2)?.is_some());
+        assert!(matches!(short.next_chunk(2), Err(Error::TruncatedData { got: 57, expected: 60, .. })));
+        let mut long = plain.clone();
+        long.push(0);
+        let mut long = IdxImageChunks::new(long.as_slice())?;
+        assert_eq!(long.next_chunk(4)?.map(|x| x.nrows()), Some(4));
+        assert_eq!(long.next_chunk(4)?.map(|x| x.nrows()), Some(1));
+        assert!(matches!(long.next_chunk(4), Err(Error::TrailingData { expected: 60, .. })));
+        assert!(matches!(IdxImageChunks::new(labels(&[1, 2]).as_slice()), Err(Error::BadMagic { .. })));
         Ok(())
     }
 

@@ -13,9 +13,11 @@ mod spiral;
 mod split;
 mod vertical;
 
-pub use csv_data::{CsvData, CsvOptions, LabelColumn, parse_csv, read_csv};
+pub use csv_data::{CsvChunks, CsvData, CsvOptions, LabelColumn, parse_csv, read_csv};
 pub use error::{Error, Result};
-pub use idx::{IdxImages, parse_idx_images, parse_idx_labels, read_idx_images, read_idx_labels};
+pub use idx::{
+    IdxImageChunks, IdxImages, parse_idx_images, parse_idx_labels, read_idx_images, read_idx_labels,
+};
 pub use mnist::{MnistData, read_mnist_dir};
 pub use numpy_rng::NumpyRng;
 pub use scale::Scaling;

@@ -20,7 +20,8 @@ pub enum Mode {
 ///
 /// Built-in layers and a user's own (plug-in) layers implement it alike. A layer owns its
 /// output and gradient buffers and reuses them from call to call, so that after the first
-/// batch of a given size a training step allocates nothing.
+/// batch of a given size a training step allocates nothing. A layer is `Clone` (a boxed one
+/// clones through [`dyn_clone`]), so that a model holding it can be cloned.
 ///
 /// # Example
 /// A plug-in layer that scales its input by a constant:
@@ -28,7 +29,7 @@ pub enum Mode {
 /// use dendrite_layers::{Layer, Mode, Result};
 /// use dendrite_tensor::{Matrix, Param, Parameterized};
 ///
-/// #[derive(Debug, Default)]
+/// #[derive(Debug, Default, Clone)]
 /// struct Double { output: Matrix, dinputs: Matrix }
 ///
 /// impl Parameterized for Double {
@@ -56,7 +57,7 @@ pub enum Mode {
 /// # Ok(())
 /// # }
 /// ```
-pub trait Layer: Parameterized + Send + std::fmt::Debug {
+pub trait Layer: Parameterized + dyn_clone::DynClone + Send + std::fmt::Debug {
     /// The kind of layer (`"Dense"`, `"ReLU"`, …), as files and messages name it.
     fn kind(&self) -> &'static str;
 
@@ -119,6 +120,8 @@ pub trait Layer: Parameterized + Send + std::fmt::Debug {
         let _ = f;
     }
 }
+
+dyn_clone::clone_trait_object!(Layer);
 
 /// Checks, for a layer's backward pass, that a forward pass happened and that `dvalues` has
 /// the shape of its output.

@@ -23,26 +23,107 @@ pub(crate) fn write_atomic_with(
     bytes: &[u8],
     before_rename: impl FnOnce(&Path) -> io::Result<()>,
 ) -> io::Result<()> {
-    let tmp = temporary_path(path)?;
-    let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        before_rename(&tmp)?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        // The old file was never touched; the temporary one must not linger.
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit_with(before_rename)
+}
+
+/// A file written bit by bit that replaces the file at its path only when it is complete:
+/// [`write_atomic`] for output that is made in pieces (`dendrite predict` streams its
+/// predictions through one). The bytes go to a temporary file beside the path; [`commit`]
+/// flushes it to disk and renames it over the path. Dropped without a commit (an error on the
+/// way), it removes the temporary file and leaves any old file as it was.
+///
+/// [`commit`]: AtomicFile::commit
+///
+/// # Example
+/// ```
+/// use std::io::Write;
+/// use dendrite_model::AtomicFile;
+/// # fn main() -> std::io::Result<()> {
+/// let path = std::env::temp_dir().join(format!("dendrite-atomic-doc-{}.txt", std::process::id()));
+/// let mut file = AtomicFile::create(&path)?;
+/// writeln!(file, "first line")?;
+/// assert!(!path.exists());
+/// writeln!(file, "second line")?;
+/// file.commit()?;
+/// assert_eq!(std::fs::read_to_string(&path)?, "first line\nsecond line\n");
+/// # std::fs::remove_file(&path)
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct AtomicFile {
+    /// The temporary file, buffered; `None` once committed.
+    file: Option<io::BufWriter<File>>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    /// Starts a new file for `path` (the temporary one beside it).
+    ///
+    /// # Errors
+    /// The I/O error of creating the temporary file.
+    pub fn create(path: impl AsRef<Path>) -> io::Result<Self> {
+        let path = path.as_ref().to_owned();
+        let tmp = temporary_path(&path)?;
+        let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        Ok(Self { file: Some(io::BufWriter::new(file)), tmp, path })
     }
-    // Make the rename itself durable. Not every platform can open a folder; the data is
-    // already safe in the renamed file, so a failure here is not an error.
-    if let Ok(dir) = File::open(folder(path)) {
-        let _ = dir.sync_all();
+
+    /// Flushes the file to disk and puts it in place of any file at its path.
+    ///
+    /// # Errors
+    /// The I/O error that stopped it; the old file is then untouched.
+    pub fn commit(self) -> io::Result<()> {
+        self.commit_with(|_| Ok(()))
     }
-    Ok(())
+
+    fn commit_with(mut self, before_rename: impl FnOnce(&Path) -> io::Result<()>) -> io::Result<()> {
+        let Some(buffered) = self.file.take() else {
+            return Err(io::Error::other("the file was committed already"));
+        };
+        let result = (|| {
+            let file = buffered.into_inner().map_err(io::IntoInnerError::into_error)?;
+            file.sync_all()?;
+            drop(file);
+            before_rename(&self.tmp)?;
+            fs::rename(&self.tmp, &self.path)
+        })();
+        if let Err(e) = result {
+            // The old file was never touched; the temporary one must not linger.
+            let _ = fs::remove_file(&self.tmp);
+            return Err(e);
+        }
+        // Make the rename itself durable. Not every platform can open a folder; the data is
+        // already safe in the renamed file, so a failure here is not an error.
+        if let Ok(dir) = File::open(folder(&self.path)) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+
+    fn writer(&mut self) -> io::Result<&mut io::BufWriter<File>> {
+        self.file.as_mut().ok_or_else(|| io::Error::other("the file was committed already"))
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer()?.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer()?.flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 fn folder(path: &Path) -> &Path {

@@ -50,6 +50,7 @@ pub struct ModelBuilder {
     seed: u64,
     init: Init,
     preprocessing: Preprocessing,
+    class_names: Option<Vec<String>>,
 }
 
 impl ModelBuilder {
@@ -63,6 +64,7 @@ impl ModelBuilder {
             seed: 0,
             init: Init::default(),
             preprocessing: Preprocessing::Identity,
+            class_names: None,
         }
     }
 
@@ -200,6 +202,29 @@ impl ModelBuilder {
         self
     }
 
+    /// The names of the classes, one per class index (saved with the model; `dendrite predict
+    /// --names` prints them): as many as the output's width, or two for a single output
+    /// column. `build` checks them ([`Model::set_class_names`]).
+    ///
+    /// # Example
+    /// ```
+    /// use dendrite_model::{LossKind, Model, Matrix};
+    /// # fn main() -> dendrite_model::Result<()> {
+    /// let model = Model::builder(2).dense(3).softmax()
+    ///     .loss(LossKind::CategoricalCrossEntropy)
+    ///     .class_names(["cat", "dog", "bird"])
+    ///     .build()?;
+    /// let class = model.predict_classes(&Matrix::from_row_slice(1, 2, &[0.5, 1.0]))?[0];
+    /// assert!(["cat", "dog", "bird"].contains(&model.class_names().unwrap()[class].as_str()));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn class_names<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.class_names = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// The seed of the model's generator, behind every random draw (default 0).
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
@@ -294,6 +319,7 @@ impl ModelBuilder {
         });
         let mut model = Model::from_parts(self.input_width, width, nodes, loss, optimizer, accuracy, rng);
         model.set_preprocessing(self.preprocessing)?;
+        model.set_class_names(self.class_names)?;
         Ok(model)
     }
 }

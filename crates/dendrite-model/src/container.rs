@@ -10,8 +10,9 @@ use serde::de::DeserializeOwned;
 /// taken for text), the name, then CR LF, SUB and LF, which text-mode transfers mangle.
 pub const MAGIC: [u8; 8] = [0x89, b'D', b'N', b'D', b'\r', b'\n', 0x1a, b'\n'];
 
-/// The format version this build writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes, and the newest it reads. Version 2 added the class
+/// names to model files; every version from 1 on is read.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Size of the header: magic (8), version (4), kind (4), payload length (8), CRC-32 (4).
 pub const HEADER_LEN: usize = 28;
@@ -196,12 +197,22 @@ pub fn read_header(bytes: &[u8]) -> Result<Header, FormatError> {
 /// # Errors
 /// A [`FormatError`] for any failed check or undecodable payload.
 pub fn decode<T: DeserializeOwned>(expected: FileKind, bytes: &[u8]) -> Result<T, FormatError> {
+    let (_, payload) = payload(expected, bytes)?;
+    decode_payload(payload)
+}
+
+/// Checks the container (as [`read_header`], and that it holds `expected`) and returns its
+/// header and payload, for payloads whose layout depends on the version.
+pub(crate) fn payload(expected: FileKind, bytes: &[u8]) -> Result<(Header, &[u8]), FormatError> {
     let header = read_header(bytes)?;
     match FileKind::from_u32(header.kind) {
-        Some(kind) if kind == expected => {}
-        _ => return Err(FormatError::WrongKind { found: header.kind, expected: expected as u32 }),
+        Some(kind) if kind == expected => Ok((header, &bytes[HEADER_LEN..])),
+        _ => Err(FormatError::WrongKind { found: header.kind, expected: expected as u32 }),
     }
-    let payload = &bytes[HEADER_LEN..];
+}
+
+/// Decodes a payload under a limit of its own length.
+pub(crate) fn decode_payload<T: DeserializeOwned>(payload: &[u8]) -> Result<T, FormatError> {
     codec(payload.len() as u64).deserialize(payload).map_err(|e| FormatError::Decode(e.to_string()))
 }
 
@@ -224,8 +235,12 @@ mod tests {
         bad[0] = b'P';
         assert_eq!(read_header(&bad), Err(FormatError::BadMagic));
         let mut future = bytes.clone();
-        future[8..12].copy_from_slice(&2u32.to_le_bytes());
-        assert_eq!(read_header(&future), Err(FormatError::UnsupportedVersion { found: 2, supported: 1 }));
+        let next = FORMAT_VERSION + 1;
+        future[8..12].copy_from_slice(&next.to_le_bytes());
+        assert_eq!(
+            read_header(&future),
+            Err(FormatError::UnsupportedVersion { found: next, supported: FORMAT_VERSION })
+        );
         assert!(matches!(read_header(&bytes[..bytes.len() - 1]), Err(FormatError::LengthMismatch { .. })));
         let mut flipped = bytes.clone();
         let last = flipped.len() - 1;

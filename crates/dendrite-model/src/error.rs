@@ -68,6 +68,18 @@ pub enum Error {
         /// What the constructor said.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A layer with no ONNX operator to become: a plug-in layer.
+    #[error(
+        "layer {index} ({layer}) cannot be exported to ONNX: plug-in layer kind '{kind}' has no ONNX mapping"
+    )]
+    OnnxUnsupported {
+        /// The position of the layer in the model.
+        index: usize,
+        /// The layer, as messages describe it.
+        layer: String,
+        /// Its kind name.
+        kind: String,
+    },
     /// A weights file or a tensor set that does not fit the model.
     #[error("weights do not fit the model: {0}")]
     WeightsMismatch(String),

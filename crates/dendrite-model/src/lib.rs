@@ -11,6 +11,7 @@ mod loss_kind;
 mod metric;
 mod model;
 mod node;
+mod onnx;
 mod persist;
 mod plan;
 mod preprocess;
@@ -20,7 +21,7 @@ mod registry;
 #[cfg(feature = "safetensors")]
 mod safetensors_io;
 
-pub use atomic::write_atomic;
+pub use atomic::{AtomicFile, write_atomic};
 pub use builder::ModelBuilder;
 pub use container::{FORMAT_VERSION, FileKind, FormatError, HEADER_LEN, Header, MAGIC, frame, read_header};
 pub use error::{Error, Result};
@@ -30,6 +31,7 @@ pub use loss_kind::LossKind;
 pub use metric::Accuracy;
 pub use model::{Evaluation, Model};
 pub use node::{Node, Plugin};
+pub use onnx::{ONNX_IR_VERSION, ONNX_OPSET, OnnxOptions};
 pub use plan::Workspace;
 pub use preprocess::Preprocessing;
 pub use printout::py_repr;

@@ -14,6 +14,11 @@ use crate::{Accuracy, Error, LossKind, ModelBuilder, Node, Preprocessing, Result
 /// built-in layers, plug-ins between them); the buffers of a pass live in a [`Workspace`].
 /// [`Model::predict`] and [`Model::evaluate`] take a shared model and always run in inference
 /// mode: there is no way to predict with dropout on.
+///
+/// A model is `Send + Sync + Clone`: threads share one (in an `Arc`) to predict and evaluate,
+/// each with a [`Workspace`] of its own, and get the same bits as one thread. A clone is a
+/// model of its own, with the same weights, optimizer state and generator state (so it trains
+/// on exactly as the original would), and empty buffers.
 #[derive(Debug)]
 pub struct Model {
     pub(crate) input_width: usize,
@@ -26,6 +31,8 @@ pub struct Model {
     pub(crate) rng: Rng,
     /// What raw inputs go through before the first layer.
     pub(crate) preprocessing: Preprocessing,
+    /// The names of the classes, one per class index, if the model has them.
+    pub(crate) class_names: Option<Vec<String>>,
     /// Completed training epochs, over every `fit` (a checkpoint resumes from it).
     pub(crate) epochs: usize,
     /// The buffers of training steps.
@@ -33,6 +40,34 @@ pub struct Model {
     /// The buffers of the validation during `fit`, so that validating every epoch allocates
     /// nothing.
     pub(crate) validation_workspace: Workspace,
+}
+
+impl Clone for Model {
+    fn clone(&self) -> Self {
+        // The clone's parameters are new ones (fresh ids): the optimizer's state moves over to
+        // them, in visitor order.
+        let nodes = self.nodes.clone();
+        let mut optimizer = self.optimizer.clone();
+        optimizer
+            .set_state(&nodes, &self.optimizer.state(&self.nodes))
+            .expect("a clone's parameters have the original's shapes");
+        Self {
+            input_width: self.input_width,
+            output_width: self.output_width,
+            nodes,
+            plan: self.plan.clone(),
+            loss: self.loss,
+            optimizer,
+            accuracy: self.accuracy,
+            rng: self.rng.clone(),
+            preprocessing: self.preprocessing.clone(),
+            class_names: self.class_names.clone(),
+            epochs: self.epochs,
+            // Buffers: the clone makes its own at its first pass.
+            workspace: Workspace::default(),
+            validation_workspace: Workspace::default(),
+        }
+    }
 }
 
 /// The result of [`Model::evaluate`].
@@ -74,6 +109,7 @@ impl Model {
             accuracy,
             rng,
             preprocessing: Preprocessing::Identity,
+            class_names: None,
             epochs: 0,
             workspace: Workspace::default(),
             validation_workspace: Workspace::default(),
@@ -155,6 +191,58 @@ impl Model {
     pub fn set_preprocessing(&mut self, preprocessing: Preprocessing) -> Result<()> {
         preprocessing.validate(self.input_width)?;
         self.preprocessing = preprocessing;
+        Ok(())
+    }
+
+    /// The number of classes a classifier's output tells apart: its width, or 2 for a single
+    /// output column (a probability of class 1); `None` for a regression model (a loss of
+    /// mean squared or absolute error).
+    #[must_use]
+    pub fn class_count(&self) -> Option<usize> {
+        match self.loss {
+            LossKind::MeanSquaredError | LossKind::MeanAbsoluteError => None,
+            _ if self.output_width == 1 => Some(2),
+            _ => Some(self.output_width),
+        }
+    }
+
+    /// The names of the classes (saved with the model), one per class index, if it has them.
+    #[must_use]
+    pub fn class_names(&self) -> Option<&[String]> {
+        self.class_names.as_deref()
+    }
+
+    /// Sets (or with `None` removes) the names of the classes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`] for a regression model, for a number of names other than
+    /// [`Model::class_count`], or for an empty or repeated name.
+    pub fn set_class_names(&mut self, names: Option<Vec<String>>) -> Result<()> {
+        if let Some(names) = &names {
+            let Some(count) = self.class_count() else {
+                return Err(Error::InvalidSetting(format!(
+                    "a model with {} loss predicts values, not classes: it takes no class names",
+                    self.loss.as_loss().name()
+                )));
+            };
+            if names.len() != count {
+                return Err(Error::InvalidSetting(format!(
+                    "the model tells {count} classes apart but {} class names were given",
+                    names.len()
+                )));
+            }
+            if let Some(i) = names.iter().position(String::is_empty) {
+                return Err(Error::InvalidSetting(format!("class name {i} is empty")));
+            }
+            for (i, name) in names.iter().enumerate() {
+                if let Some(j) = names[..i].iter().position(|n| n == name) {
+                    return Err(Error::InvalidSetting(format!(
+                        "classes {j} and {i} are both named '{name}'"
+                    )));
+                }
+            }
+        }
+        self.class_names = names;
         Ok(())
     }
 
@@ -269,6 +357,42 @@ impl Model {
         Ok(out)
     }
 
+    /// The class of each row of `x`: the index of its largest output (the first of equal
+    /// ones), or for a single output column (a probability of class 1) 1 where it exceeds 0.5.
+    /// [`Model::class_names`] names them.
+    ///
+    /// # Errors
+    /// As [`Model::predict`]; [`Error::InvalidSetting`] for a regression model.
+    pub fn predict_classes(&self, x: &Matrix) -> Result<Vec<usize>> {
+        let mut classes = Vec::new();
+        self.predict_classes_into(x, &mut Workspace::new(), &mut Matrix::zeros(0, 0), &mut classes)?;
+        Ok(classes)
+    }
+
+    /// [`Model::predict_classes`] with the buffers of `workspace`, the outputs left in
+    /// `outputs` and the classes in `classes` (both resized): after a first call with a batch
+    /// of the same size it allocates nothing.
+    ///
+    /// # Errors
+    /// As [`Model::predict_classes`].
+    pub fn predict_classes_into(
+        &self,
+        x: &Matrix,
+        workspace: &mut Workspace,
+        outputs: &mut Matrix,
+        classes: &mut Vec<usize>,
+    ) -> Result<()> {
+        if self.class_count().is_none() {
+            return Err(Error::InvalidSetting(format!(
+                "a model with {} loss predicts values, not classes",
+                self.loss.as_loss().name()
+            )));
+        }
+        self.predict_into(x, workspace, outputs)?;
+        classes_of(outputs, classes);
+        Ok(())
+    }
+
     /// The output for checked raw inputs in `ws.output`: the preprocessing, then the plan.
     fn infer_prepared(&self, x: &Matrix, ws: &mut Workspace) -> Result<()> {
         if matches!(self.preprocessing, Preprocessing::Identity) {
@@ -288,6 +412,17 @@ impl Model {
     /// the model and its loss take.
     pub fn evaluate(&self, x: &Matrix, y: Targets<'_>) -> Result<Evaluation> {
         self.evaluate_batched(x, y, None)
+    }
+
+    /// [`Model::evaluate`] with the buffers of `workspace`: after a first call with data of the
+    /// same size it allocates nothing. Threads that share a model evaluate with a workspace
+    /// each.
+    ///
+    /// # Errors
+    /// As [`Model::evaluate`].
+    pub fn evaluate_into(&self, x: &Matrix, y: Targets<'_>, workspace: &mut Workspace) -> Result<Evaluation> {
+        self.check_data(x, y)?;
+        self.evaluate_checked(x, y, None, workspace)
     }
 
     /// [`Model::evaluate`] in batches of `batch_size` rows (all rows at once for `None`),
@@ -444,5 +579,15 @@ impl Model {
         let scoring = crate::plan::Scoring { loss: self.loss, accuracy: self.accuracy, at };
         let (loss, hits, count) = plan.gradients(&mut self.nodes, scoring, x, y, &mut self.workspace)?;
         Ok((loss as f32, hits, count))
+    }
+}
+
+/// The class of each row of `outputs`: argmax, or `p > 0.5` for a single column.
+fn classes_of(outputs: &Matrix, classes: &mut Vec<usize>) {
+    classes.clear();
+    if outputs.ncols() == 1 {
+        classes.extend(outputs.iter().map(|&p| usize::from(p > 0.5)));
+    } else {
+        dendrite_tensor::argmax_rows_into(outputs, classes);
     }
 }

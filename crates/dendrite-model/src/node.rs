@@ -14,7 +14,7 @@ use crate::Result;
 /// The model holds a built-in layer's settings and parameters (and a dropout layer's
 /// generator); the buffers of a pass live in a workspace, so a model is shared, immutable, at
 /// inference. A plug-in layer runs through its [`Layer`] methods, one caller at a time.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Node {
     /// A fully connected layer (its own buffers stay unused: the model's plan runs it).
@@ -41,6 +41,13 @@ pub enum Node {
 /// the model take turns.
 #[derive(Debug)]
 pub struct Plugin(Mutex<Box<dyn Layer>>);
+
+impl Clone for Plugin {
+    /// A new plug-in node holding a clone of the layer.
+    fn clone(&self) -> Self {
+        Plugin(Mutex::new(self.lock().clone()))
+    }
+}
 
 impl Plugin {
     /// The layer, for one caller at a time.

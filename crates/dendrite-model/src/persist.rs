@@ -8,7 +8,7 @@ use dendrite_tensor::{Parameterized, Rng};
 
 use crate::atomic::write_atomic;
 use crate::container::{self, FileKind};
-use crate::record::{CheckpointRecord, ModelRecord, TensorRecord, WeightsRecord};
+use crate::record::{CheckpointRecord, ModelRecord, ModelRecordV2, TensorRecord, WeightsRecord};
 use crate::{Error, FormatError, LayerRegistry, Model, Node, Result};
 
 /// Every parameter of `layers` in visitor order, named `"<layer index>.<parameter name>"`.
@@ -51,7 +51,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 impl Model {
-    fn record(&self, checkpoint: bool) -> Result<ModelRecord> {
+    fn record(&self, checkpoint: bool) -> Result<ModelRecordV2> {
         let checkpoint = if checkpoint {
             let spec = self.optimizer.spec().ok_or_else(|| {
                 Error::InvalidSetting(
@@ -78,7 +78,7 @@ impl Model {
         } else {
             None
         };
-        Ok(ModelRecord {
+        let model = ModelRecord {
             input_width: self.input_width as u64,
             layers: self.nodes.iter().map(Node::spec).collect(),
             loss: self.loss,
@@ -87,7 +87,8 @@ impl Model {
             optimizer: self.optimizer.spec(),
             params: param_records(&self.nodes),
             checkpoint,
-        })
+        };
+        Ok(ModelRecordV2 { model, class_names: self.class_names.clone() })
     }
 
     /// The model file's bytes: architecture, weights, loss, metric, preprocessing and the
@@ -149,8 +150,14 @@ impl Model {
     /// # Errors
     /// As [`Model::load`].
     pub fn from_bytes(bytes: &[u8], registry: &LayerRegistry) -> Result<Model> {
-        let record: ModelRecord = container::decode(FileKind::Model, bytes)?;
-        Self::from_record(record, registry)
+        let (header, payload) = container::payload(FileKind::Model, bytes)?;
+        let record: ModelRecordV2 = match header.version {
+            1 => ModelRecordV2 { model: container::decode_payload(payload)?, class_names: None },
+            _ => container::decode_payload(payload)?,
+        };
+        let mut model = Self::from_record(record.model, registry)?;
+        model.set_class_names(record.class_names).map_err(|e| invalid(e.to_string()))?;
+        Ok(model)
     }
 
     fn from_record(record: ModelRecord, registry: &LayerRegistry) -> Result<Model> {

@@ -5,7 +5,7 @@
 
 use dendrite_layers::LayerSpec;
 use dendrite_optim::OptimizerSpec;
-use dendrite_tensor::bounded::{bounded_vec, bounded_vec_of_vecs};
+use dendrite_tensor::bounded::{bounded_option_vec, bounded_vec, bounded_vec_of_vecs};
 use dendrite_tensor::{Matrix, Rng};
 use serde::{Deserialize, Serialize};
 
@@ -46,7 +46,17 @@ impl TensorRecord {
     }
 }
 
-/// A whole model (file kind 1).
+/// A whole model (file kind 1), as format version 2 writes it: version 1's fields, then the
+/// class names. (bincode lays out a nested struct's fields in place, so the payload is version
+/// 1's followed by the new field.)
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ModelRecordV2 {
+    pub(crate) model: ModelRecord,
+    #[serde(deserialize_with = "bounded_option_vec")]
+    pub(crate) class_names: Option<Vec<String>>,
+}
+
+/// Version 1's payload for a whole model (file kind 1), and the first part of later versions'.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ModelRecord {
     pub(crate) input_width: u64,

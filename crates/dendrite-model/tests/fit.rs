@@ -229,7 +229,7 @@ fn the_epoch_hook_can_stop_or_fail() -> TestResult {
 }
 
 /// A plug-in layer that passes its input through, and poisons it with NaN on one call.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Poison {
     calls: usize,
     poison_at: usize,

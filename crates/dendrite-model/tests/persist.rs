@@ -31,7 +31,7 @@ fn weights(model: &Model) -> Vec<u32> {
 }
 
 /// A plug-in layer with a parameter and a configuration: `y = x ∘ s`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Scale {
     scale: Param,
     output: Matrix,
@@ -318,7 +318,7 @@ fn wrong_magic_future_version_and_huge_claims() -> TestResult {
     let mut future = bytes.clone();
     future[8..12].copy_from_slice(&7u32.to_le_bytes());
     let err = Model::from_bytes(&future, &registry).unwrap_err();
-    assert_eq!(err.to_string(), "format version 7 is newer than this build reads (up to 1)");
+    assert_eq!(err.to_string(), "format version 7 is newer than this build reads (up to 2)");
     let mut long = bytes.clone();
     long[16..24].copy_from_slice(&(1u64 << 40).to_le_bytes());
     assert!(matches!(
@@ -467,5 +467,61 @@ fn the_format_version_1_fixture_still_loads() -> TestResult {
     let got: Vec<u32> = got.transpose().iter().map(|v| v.to_bits()).collect();
     assert_eq!(got, want);
     assert_eq!(model.epochs(), 7, "the checkpoint's epoch counter");
+    Ok(())
+}
+
+/// The version-2 fixture: a checkpoint with class names. It loads, predicts its bits and classes,
+/// names its classes, and saves again as the same model.
+#[test]
+fn the_format_version_2_fixture_loads_with_its_class_names() -> TestResult {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let model = Model::load(format!("{dir}/model-v2.dnd"))?;
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/model-v2.json"))?)?;
+    let inputs: Vec<f32> = serde_json::from_value(expected["inputs"].clone())?;
+    let rows = expected["rows"].as_u64().ok_or("rows")? as usize;
+    let x = Matrix::from_row_slice(rows, inputs.len() / rows, &inputs);
+    let want: Vec<u32> = serde_json::from_value(expected["prediction_bits_row_major"].clone())?;
+    let got: Vec<u32> = model.predict(&x)?.transpose().iter().map(|v| v.to_bits()).collect();
+    assert_eq!(got, want);
+    let classes: Vec<usize> = serde_json::from_value(expected["classes"].clone())?;
+    assert_eq!(model.predict_classes(&x)?, classes);
+    let names: Vec<String> = serde_json::from_value(expected["class_names"].clone())?;
+    assert_eq!(model.class_names(), Some(names.as_slice()));
+    assert_eq!(model.epochs(), 60);
+    let again = Model::from_bytes(&model.to_checkpoint_bytes()?, &LayerRegistry::new())?;
+    assert_eq!(again.class_names(), model.class_names());
+    assert_eq!(bits(&again.predict(&x)?), bits(&model.predict(&x)?));
+    Ok(())
+}
+
+/// Class names round-trip through a model file; a model without them loads without them, and a
+/// file from version 1 has none.
+#[test]
+fn class_names_round_trip_and_are_checked() -> TestResult {
+    let build = || {
+        Model::builder(2).dense(4).relu().dense(3).softmax().loss(LossKind::CategoricalCrossEntropy).seed(3)
+    };
+    let model = build().class_names(["a", "b", "c"]).build()?;
+    let loaded = Model::from_bytes(&model.to_bytes()?, &LayerRegistry::new())?;
+    assert_eq!(loaded.class_names(), Some(&["a".to_owned(), "b".to_owned(), "c".to_owned()][..]));
+    let plain = Model::from_bytes(&build().build()?.to_bytes()?, &LayerRegistry::new())?;
+    assert_eq!(plain.class_names(), None);
+    let v1 = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/model-v1.dnd"))?;
+    assert_eq!(v1.class_names(), None);
+
+    let err = build().class_names(["a", "b"]).build().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid setting: the model tells 3 classes apart but 2 class names were given"
+    );
+    let err = build().class_names(["a", "b", "a"]).build().unwrap_err();
+    assert!(err.to_string().contains("classes 0 and 2 are both named 'a'"), "{err}");
+    assert!(build().class_names(["a", "", "c"]).build().is_err());
+    let binary = Model::builder(2).dense(1).sigmoid().loss(LossKind::BinaryCrossEntropy);
+    assert_eq!(binary.class_names(["no", "yes"]).build()?.class_names().map(<[String]>::len), Some(2));
+    let regression = Model::builder(2).dense(1).linear().loss(LossKind::MeanSquaredError);
+    let err = regression.class_names(["x", "y"]).build().unwrap_err();
+    assert!(err.to_string().contains("predicts values, not classes"), "{err}");
     Ok(())
 }

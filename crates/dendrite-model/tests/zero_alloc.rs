@@ -4,7 +4,8 @@
 //! validation on), for every shape of plan: a two-layer perceptron (which trains in a sweep of
 //! its own), a deeper network (whose full batch runs in tiles of rows), and one with every kind
 //! of step (activations whose unmasked outputs are kept, a softmax in the middle, a plug-in,
-//! a loss without the fused head). `predict_into` allocates nothing after its first call.
+//! a loss without the fused head). `predict_into`, `predict_classes_into` and `evaluate_into`
+//! allocate nothing after their first call.
 
 use dendrite_data::spiral_data;
 use dendrite_layers::{Layer, Mode};
@@ -19,7 +20,7 @@ use dendrite_tensor::kernels::alloc::{Counting, allocations};
 static GLOBAL: Counting = Counting;
 
 /// A plug-in that passes its input through, reusing its buffers.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Identity {
     output: Matrix,
     dinputs: Matrix,
@@ -164,6 +165,27 @@ fn predict_into_allocates_nothing_after_its_first_call() -> Result<(), Box<dyn s
         }
         assert_eq!(allocations(), before, "{shape:?}");
         assert_eq!(out, model.predict(&x)?);
+    }
+    Ok(())
+}
+
+#[test]
+fn predict_classes_into_and_evaluate_into_allocate_nothing_after_their_first_call()
+-> Result<(), Box<dyn std::error::Error>> {
+    let (x, y) = spiral_data(1000, 3, &mut Rng::seed_from_u64(4));
+    for shape in [Shape::Perceptron, Shape::Deep] {
+        let model = model(shape)?;
+        let (mut workspace, mut out, mut classes) = (Workspace::new(), Matrix::zeros(0, 0), Vec::new());
+        model.predict_classes_into(&x, &mut workspace, &mut out, &mut classes)?;
+        let evaluation = model.evaluate_into(&x, Targets::Classes(&y), &mut workspace)?;
+        let before = allocations();
+        for _ in 0..3 {
+            model.predict_classes_into(&x, &mut workspace, &mut out, &mut classes)?;
+            assert_eq!(model.evaluate_into(&x, Targets::Classes(&y), &mut workspace)?, evaluation);
+        }
+        assert_eq!(allocations(), before, "{shape:?}");
+        assert_eq!(classes, model.predict_classes(&x)?);
+        assert_eq!(evaluation, model.evaluate(&x, Targets::Classes(&y))?);
     }
     Ok(())
 }

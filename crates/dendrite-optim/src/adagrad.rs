@@ -26,7 +26,7 @@ impl Default for AdagradConfig {
 }
 
 /// Adagrad: `c ← c + g²`, `w ← w − lr·g / (√c + ε)`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Adagrad {
     config: AdagradConfig,
     core: Core<Matrix>,

@@ -49,7 +49,7 @@ impl Default for AdamConfig {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Adam {
     config: AdamConfig,
     core: Core<(Matrix, Matrix)>,

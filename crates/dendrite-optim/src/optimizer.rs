@@ -61,7 +61,7 @@ pub struct OptimizerState {
 ///
 /// It sees only [`Param`]s (through a [`Parameterized`] visitor), never layer types, and keeps
 /// its per-parameter state keyed by [`ParamId`].
-pub trait Optimizer: Send + Sync + std::fmt::Debug {
+pub trait Optimizer: dyn_clone::DynClone + Send + Sync + std::fmt::Debug {
     /// The optimizer's name.
     fn name(&self) -> &'static str;
 
@@ -94,8 +94,10 @@ pub trait Optimizer: Send + Sync + std::fmt::Debug {
     fn set_state(&mut self, params: &dyn Parameterized, state: &OptimizerState) -> Result<()>;
 }
 
+dyn_clone::clone_trait_object!(Optimizer);
+
 /// The skeleton of every optimizer: the schedule, the step counter and per-parameter state.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Core<S> {
     pub(crate) name: &'static str,
     base_lr: f64,

@@ -28,7 +28,7 @@ impl Default for RmsPropConfig {
 }
 
 /// RMSprop: `c ← ρ·c + (1 − ρ)·g²`, `w ← w − lr·g / (√c + ε)`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RmsProp {
     config: RmsPropConfig,
     core: Core<Matrix>,

@@ -1,10 +1,12 @@
 //! Learning-rate schedules.
 
 /// How the learning rate changes with the number of completed steps.
-pub trait LrSchedule: Send + Sync + std::fmt::Debug {
+pub trait LrSchedule: dyn_clone::DynClone + Send + Sync + std::fmt::Debug {
     /// The learning rate for the step that follows `step` completed ones.
     fn learning_rate(&self, base: f64, step: u64) -> f64;
 }
+
+dyn_clone::clone_trait_object!(LrSchedule);
 
 /// The book's inverse-time decay: `lr_t = lr / (1 + decay · t)`; `decay = 0` keeps `lr`.
 ///

@@ -24,7 +24,7 @@ impl Default for SgdConfig {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Variant {
     Plain(Core<()>),
     Momentum(Core<Matrix>),
@@ -45,7 +45,7 @@ enum Variant {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Sgd {
     config: SgdConfig,
     core: Variant,

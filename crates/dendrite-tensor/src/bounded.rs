@@ -60,6 +60,16 @@ pub fn bounded_vec_of_vecs<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Ok(outer.into_iter().map(|i| i.0).collect())
 }
 
+/// An `Option<Vec<T>>` whose vector is bounded.
+///
+/// # Errors
+/// The deserializer's error for malformed input.
+pub fn bounded_option_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    Ok(Option::<Inner<T>>::deserialize(d)?.map(|i| i.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,11 +80,17 @@ mod tests {
         values: Vec<u64>,
         #[serde(deserialize_with = "bounded_vec_of_vecs")]
         nested: Vec<Vec<u8>>,
+        #[serde(deserialize_with = "bounded_option_vec")]
+        names: Option<Vec<String>>,
     }
 
     #[test]
     fn reads_what_serde_reads() {
-        let h = Holder { values: vec![1, 2, 3], nested: vec![vec![4], vec![], vec![5, 6]] };
+        let h = Holder {
+            values: vec![1, 2, 3],
+            nested: vec![vec![4], vec![], vec![5, 6]],
+            names: Some(vec!["a".to_owned()]),
+        };
         let json = serde_json::to_string(&h).unwrap();
         assert_eq!(serde_json::from_str::<Holder>(&json).unwrap(), h);
     }

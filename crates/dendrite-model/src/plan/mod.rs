@@ -245,7 +245,7 @@ mod tests {
     use crate::{LossKind, Model};
 
     /// A plug-in that does not say it is row-wise.
-    #[derive(Debug, Default)]
+    #[derive(Debug, Default, Clone)]
     struct Whole(Matrix);
 
     impl Parameterized for Whole {
