@@ -10,7 +10,8 @@
 #
 # It installs onnx, onnxruntime and numpy (the versions of scripts/onnx/requirements.txt) into a
 # virtual environment of its own (target/onnx-venv, or $VENV), reused while its versions match,
-# and builds the `dendrite` command and the example in release once.
+# and builds the `dendrite` command and the example in release once; with DENDRITE_BUILT=DIR it
+# takes them from DIR instead (CI: target/debug, where `cargo test` built both, optimized).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 start=$SECONDS
@@ -29,15 +30,20 @@ if ! cmp -s "$REQUIREMENTS" "$VENV/requirements.txt"; then
   cp "$REQUIREMENTS" "$VENV/requirements.txt"
 fi
 
-echo "== building dendrite and examples/onnx_models.rs (release)"
-cargo build --release -p dendrite-cli
-cargo build --release --example onnx_models
+if [[ -n "${DENDRITE_BUILT:-}" ]]; then
+  bin=$DENDRITE_BUILT
+else
+  echo "== building dendrite and examples/onnx_models.rs (release)"
+  cargo build --release -p dendrite-cli
+  cargo build --release --example onnx_models
+  bin=$TARGET/release
+fi
 built=$SECONDS
 
 rm -rf "$OUT"
 echo "== training the models into $OUT"
-"$TARGET/release/examples/onnx_models" --out "$OUT"
-dendrite=$TARGET/release/dendrite
+"$bin/examples/onnx_models" --out "$OUT"
+dendrite=$bin/dendrite
 for name in "${MODELS[@]}"; do
   "$dendrite" export --model "$OUT/$name.dnd" --onnx "$OUT/$name.onnx"
   "$dendrite" predict --model "$OUT/$name.dnd" --input "$OUT/$name.csv" --probabilities --output "$OUT/$name.values.txt"
