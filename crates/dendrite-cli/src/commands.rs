@@ -114,14 +114,85 @@ pub(crate) fn evaluate(model_path: &Path, input: &Path, labels: &Path, json: boo
     } else {
         Targets::Values(&y)
     };
-    let e =
-        model.evaluate(&x, targets).map_err(|e| CliError::Mismatch(format!("{}: {e}", input.display())))?;
+    let mismatch = |e: dendrite_model::Error| CliError::Mismatch(format!("{}: {e}", input.display()));
+    let e = model.evaluate(&x, targets).map_err(mismatch)?;
+    // A classifier's table: the confusion matrix, and precision, recall and F1 per class.
+    let metrics = match targets {
+        Targets::Classes(classes) => Some(model.evaluate_metrics(&x, classes).map_err(mismatch)?),
+        Targets::Values(_) => None,
+    };
     if json {
-        println!("{}", serde_json::json!({ "samples": e.samples, "loss": e.loss, "accuracy": e.accuracy }));
-    } else {
-        println!("samples: {}, loss: {:.6}, accuracy: {:.6}", e.samples, e.loss, e.accuracy);
+        let mut value = serde_json::json!({ "samples": e.samples, "loss": e.loss, "accuracy": e.accuracy });
+        if let Some(m) = &metrics {
+            value["confusion_matrix"] = serde_json::json!(m.rows());
+            value["per_class"] = (0..m.classes())
+                .map(|c| {
+                    let s = m.class_scores(c);
+                    serde_json::json!({ "class": class_name(&model, c), "precision": s.precision,
+                        "recall": s.recall, "f1": s.f1, "support": m.support(c) })
+                })
+                .collect();
+            for (name, s) in [("macro", m.macro_avg()), ("weighted", m.weighted())] {
+                value[name] = serde_json::json!({ "precision": s.precision, "recall": s.recall, "f1": s.f1 });
+            }
+        }
+        println!("{value}");
+        return Ok(());
+    }
+    println!("samples: {}, loss: {:.6}, accuracy: {:.6}", e.samples, e.loss, e.accuracy);
+    if let Some(m) = &metrics {
+        print!("{}", metrics_table(&model, m));
     }
     Ok(())
+}
+
+/// Class `c`'s name, or its index when the model has no names.
+fn class_name(model: &Model, c: usize) -> String {
+    model.class_names().and_then(|n| n.get(c)).cloned().unwrap_or_else(|| c.to_string())
+}
+
+/// The confusion matrix (rows: true class, columns: predicted) and the per-class table.
+fn metrics_table(model: &Model, m: &dendrite_model::ConfusionMatrix) -> String {
+    let names: Vec<String> = (0..m.classes()).map(|c| class_name(model, c)).collect();
+    let width = names.iter().map(String::len).max().unwrap_or(1).max(6);
+    let mut out = String::new();
+    let _ = writeln!(out, "confusion matrix (rows: true class, columns: predicted):");
+    let _ = write!(out, "{:>width$}", "");
+    for name in &names {
+        let _ = write!(out, " {name:>width$}");
+    }
+    out.push('\n');
+    for (name, row) in names.iter().zip(m.rows()) {
+        let _ = write!(out, "{name:>width$}");
+        for count in row {
+            let _ = write!(out, " {count:>width$}");
+        }
+        out.push('\n');
+    }
+    let _ =
+        writeln!(out, "{:>width$} {:>9} {:>9} {:>9} {:>9}", "class", "precision", "recall", "f1", "support");
+    for (c, name) in names.iter().enumerate() {
+        let s = m.class_scores(c);
+        let _ = writeln!(
+            out,
+            "{name:>width$} {:>9.4} {:>9.4} {:>9.4} {:>9}",
+            s.precision,
+            s.recall,
+            s.f1,
+            m.support(c)
+        );
+    }
+    for (label, s) in [("macro", m.macro_avg()), ("weighted", m.weighted())] {
+        let _ = writeln!(
+            out,
+            "{label:>width$} {:>9.4} {:>9.4} {:>9.4} {:>9}",
+            s.precision,
+            s.recall,
+            s.f1,
+            m.total()
+        );
+    }
+    out
 }
 
 /// `dendrite export`: each file asked for (clap requires at least one).

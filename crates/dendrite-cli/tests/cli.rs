@@ -102,6 +102,28 @@ fn evaluate_json_matches_the_in_process_evaluation() -> TestResult {
     assert_eq!(v["samples"], 90);
     assert_eq!(v["accuracy"].as_f64(), Some(f64::from(e.accuracy)));
     assert_eq!(v["loss"].as_f64(), Some(f64::from(e.loss)));
+
+    // The confusion matrix and the per-class table are Model::evaluate_metrics'.
+    let m = model.evaluate_metrics(&f.x, &f.y)?;
+    assert_eq!(v["confusion_matrix"], serde_json::json!(m.rows()));
+    for c in 0..3 {
+        assert_eq!(v["per_class"][c]["f1"].as_f64(), Some(m.class_scores(c).f1));
+        assert_eq!(v["per_class"][c]["support"].as_u64(), Some(m.support(c)));
+    }
+    assert_eq!(v["macro"]["recall"].as_f64(), Some(m.macro_avg().recall));
+    let text =
+        dendrite(&["evaluate", "--model", s(&f.model), "--input", s(&f.inputs), "--labels", s(&f.labels)])?;
+    let text = String::from_utf8(text.stdout)?;
+    let rows = m.rows();
+    let printed: Vec<Vec<u64>> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("confusion matrix"))
+        .skip(2)
+        .take(3)
+        .map(|l| l.split_whitespace().skip(1).map(str::parse).collect::<Result<_, _>>())
+        .collect::<Result<_, _>>()?;
+    assert_eq!(printed, rows, "{text}");
+    assert!(text.contains("precision") && text.contains("macro"), "{text}");
     std::fs::remove_dir_all(f.dir)?;
     Ok(())
 }

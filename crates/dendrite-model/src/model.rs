@@ -414,6 +414,31 @@ impl Model {
         self.evaluate_batched(x, y, None)
     }
 
+    /// The confusion matrix of the classes [`Model::predict_classes`] gives for `x` against
+    /// `y_true`, from which precision, recall and F1 per class and averaged follow.
+    ///
+    /// # Errors
+    /// As [`Model::predict_classes`]; [`Error::InvalidData`] for another number of classes
+    /// than rows, or a class out of range.
+    ///
+    /// # Example
+    /// ```
+    /// use dendrite_model::{LossKind, Matrix, Model};
+    /// # fn main() -> dendrite_model::Result<()> {
+    /// let model = Model::builder(2).dense(3).softmax().loss(LossKind::CategoricalCrossEntropy).build()?;
+    /// let x = Matrix::from_row_slice(2, 2, &[0.5, 1.0, -1.0, 0.25]);
+    /// let m = model.evaluate_metrics(&x, &[0, 2])?;
+    /// assert_eq!(m.total(), 2);
+    /// println!("macro F1 {:.3}", m.macro_avg().f1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn evaluate_metrics(&self, x: &Matrix, y_true: &[usize]) -> Result<crate::ConfusionMatrix> {
+        let classes = self.predict_classes(x)?;
+        let count = self.class_count().unwrap_or(self.output_width);
+        crate::ConfusionMatrix::new(count, y_true, &classes)
+    }
+
     /// [`Model::evaluate`] with the buffers of `workspace`: after a first call with data of the
     /// same size it allocates nothing. Threads that share a model evaluate with a workspace
     /// each.

@@ -2,19 +2,23 @@
 
 mod adagrad;
 mod adam;
+mod clip;
 mod error;
 mod optimizer;
 mod rmsprop;
 mod schedule;
+mod schedules;
 mod sgd;
 mod spec;
 
 pub use adagrad::{Adagrad, AdagradConfig};
 pub use adam::{Adam, AdamConfig};
+pub use clip::{GradNorm, clip_grad_norm, clip_grad_value};
 pub use error::{Error, Result};
 pub use optimizer::{Optimizer, OptimizerState};
 pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use schedule::{InverseTimeDecay, LrSchedule};
+pub use schedules::{Anneal, PlateauConfig, PlateauMode, ReduceOnPlateau, Schedule, Threshold};
 pub use sgd::{Sgd, SgdConfig};
 pub use spec::OptimizerSpec;
 
