@@ -375,3 +375,77 @@ fn batched_evaluation_and_prediction_match_the_full_batch() -> TestResult {
     assert!(p.iter().zip(pb.iter()).all(|(a, b)| (a - b).abs() < 1e-6));
     Ok(())
 }
+
+/// The model's weights, in visitor order, as f64.
+fn weight_values(model: &Model) -> Vec<f64> {
+    let mut out = Vec::new();
+    for node in model.layers() {
+        node.visit_params(&mut |p: &Param| out.extend(p.value.iter().map(|&v| f64::from(v))));
+    }
+    out
+}
+
+/// Clipping by global norm bounds SGD's step (lr 1: the step is the clipped gradient) to the
+/// norm; a bound far above the gradient's norm changes nothing; clipping every entry to 0 stops
+/// the update; and `fit` clips every step as `train_batch_with` does.
+#[test]
+fn clipping_bounds_each_update() -> TestResult {
+    use dendrite_optim::{Clip, GradNorm, Sgd, SgdConfig};
+    let (x, y, _, _) = data();
+    let sgd = || Sgd::new(SgdConfig { learning_rate: 1.0, ..SgdConfig::default() });
+    let build = || -> Result<Model, Box<dyn std::error::Error>> {
+        Ok(Model::builder(2)
+            .dense(16)
+            .relu()
+            .dense(3)
+            .softmax()
+            .loss(LossKind::CategoricalCrossEntropy)
+            .optimizer(sgd()?)
+            .seed(4)
+            .build()?)
+    };
+    let start = weight_values(&build()?);
+    let step_norm = |model: &Model| -> f64 {
+        weight_values(model).iter().zip(&start).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt()
+    };
+
+    let mut plain = build()?;
+    plain.train_batch(&x, Targets::Classes(&y))?;
+    let unclipped = step_norm(&plain);
+    assert!(unclipped > 1e-3, "{unclipped}");
+
+    let mut clipped = build()?;
+    clipped.train_batch_with(
+        &x,
+        Targets::Classes(&y),
+        Some(Clip::Norm { max_norm: 1e-3, norm: GradNorm::L2 }),
+    )?;
+    let norm = step_norm(&clipped);
+    assert!(norm <= 1e-3 && norm > 0.999e-3, "{norm}");
+
+    let mut loose = build()?;
+    loose.train_batch_with(
+        &x,
+        Targets::Classes(&y),
+        Some(Clip::Norm { max_norm: 1e6, norm: GradNorm::L2 }),
+    )?;
+    assert_eq!(weight_values(&loose), weight_values(&plain));
+
+    let mut frozen = build()?;
+    frozen.train_batch_with(&x, Targets::Classes(&y), Some(Clip::Value(0.0)))?;
+    assert_eq!(weight_values(&frozen), start);
+
+    let mut fitted = build()?;
+    let clip = Some(Clip::Norm { max_norm: 1e-3, norm: GradNorm::Inf });
+    fitted.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions { epochs: 3, report: Report::Quiet, clip, ..FitOptions::default() },
+    )?;
+    let mut stepped = build()?;
+    for _ in 0..3 {
+        stepped.train_batch_with(&x, Targets::Classes(&y), clip)?;
+    }
+    assert_eq!(weight_values(&fitted), weight_values(&stepped));
+    Ok(())
+}

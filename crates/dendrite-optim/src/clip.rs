@@ -62,3 +62,41 @@ pub fn clip_grad_norm(params: &mut dyn Parameterized, max_norm: f64, norm: GradN
 pub fn clip_grad_value(params: &mut dyn Parameterized, clip_value: f32) {
     params.visit_params_mut(&mut |p| p.grad.iter_mut().for_each(|g| *g = g.clamp(-clip_value, clip_value)));
 }
+
+/// Gradient clipping as a setting (of `Model::fit`'s options, or `train_batch_with`).
+///
+/// # Example
+/// ```
+/// use dendrite_optim::{Clip, GradNorm, Param};
+/// use dendrite_optim::tensor::Matrix;
+/// let mut p = Param::new("weight", Matrix::zeros(1, 2));
+/// p.grad = Matrix::from_row_slice(1, 2, &[3.0, -4.0]);
+/// Clip::Value(1.0).apply(&mut p);
+/// assert_eq!(p.grad.as_slice(), &[1.0, -1.0]);
+/// assert_eq!(Clip::Norm { max_norm: 10.0, norm: GradNorm::L2 }.apply(&mut p), Some(2f64.sqrt()));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Clip {
+    /// [`clip_grad_norm`] with this maximum and norm.
+    Norm {
+        /// The largest norm the gradients keep.
+        max_norm: f64,
+        /// How the norm is measured.
+        norm: GradNorm,
+    },
+    /// [`clip_grad_value`] with this bound.
+    Value(f32),
+}
+
+impl Clip {
+    /// Clips the gradients of `params`; returns the norm before clipping for [`Clip::Norm`].
+    pub fn apply(&self, params: &mut dyn Parameterized) -> Option<f64> {
+        match *self {
+            Clip::Norm { max_norm, norm } => Some(clip_grad_norm(params, max_norm, norm)),
+            Clip::Value(bound) => {
+                clip_grad_value(params, bound);
+                None
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@ mod spec;
 
 pub use adagrad::{Adagrad, AdagradConfig};
 pub use adam::{Adam, AdamConfig};
-pub use clip::{GradNorm, clip_grad_norm, clip_grad_value};
+pub use clip::{Clip, GradNorm, clip_grad_norm, clip_grad_value};
 pub use error::{Error, Result};
 pub use optimizer::{Optimizer, OptimizerState};
 pub use rmsprop::{RmsProp, RmsPropConfig};

@@ -6,6 +6,7 @@ mod printer;
 mod stopping;
 
 use dendrite_losses::{Targets, regularization_loss};
+use dendrite_optim::Clip;
 use dendrite_tensor::{Matrix, Parameterized};
 pub use options::{EarlyStopping, EpochHook, FitOptions, Flow, Report, StepStats};
 use printer::Printer;
@@ -26,6 +27,7 @@ struct Walk {
     steps: usize,
     shuffle: bool,
     print_every: usize,
+    clip: Option<Clip>,
 }
 
 /// The buffers of a fit's epochs, reused from epoch to epoch.
@@ -74,6 +76,7 @@ impl Model {
             steps: rows.div_ceil(batch_size),
             shuffle: options.shuffle.unwrap_or(batched),
             print_every: options.print_every,
+            clip: options.clip,
         };
         let first_epoch = self.epochs + usize::from(batched);
         let mut buffers = EpochBuffers { order: (0..rows).collect(), ..EpochBuffers::default() };
@@ -164,7 +167,7 @@ impl Model {
         buffers: &mut EpochBuffers,
         printer: &mut Printer<'_, '_>,
     ) -> Result<EpochSums> {
-        let Walk { rows, batched, batch_size, steps, shuffle, print_every } = walk;
+        let Walk { rows, batched, batch_size, steps, shuffle, print_every, clip } = walk;
         if batched {
             printer.line(|| format!("epoch: {epoch}"))?;
         }
@@ -185,12 +188,12 @@ impl Model {
             let lr_before = self.optimizer.learning_rate();
             let s = if shuffle {
                 batch.gather_targets(y, &order[start..start + len]);
-                self.train_step(shuffled.batch(step), batch.targets(y), epoch, step)?
+                self.train_step(shuffled.batch(step), batch.targets(y), clip, At { epoch, step })?
             } else if steps == 1 {
-                self.train_step(x, y, epoch, step)?
+                self.train_step(x, y, clip, At { epoch, step })?
             } else {
                 batch.gather_range(x, y, start, len);
-                self.train_step(&batch.x, batch.targets(y), epoch, step)?
+                self.train_step(&batch.x, batch.targets(y), clip, At { epoch, step })?
             };
             loss_sum += s.data_loss * len as f64;
             hits += s.hits;
@@ -236,14 +239,24 @@ impl Model {
     /// # Errors
     /// As [`Model::fit`] for bad data; [`Error::NonFinite`] (epoch and step 0) on divergence.
     pub fn train_batch(&mut self, x: &Matrix, y: Targets<'_>) -> Result<StepStats> {
-        self.check_data(x, y)?;
-        let prepared = self.preprocessing.apply(x)?;
-        self.train_step(prepared.as_ref().unwrap_or(x), y, 0, 0)
+        self.train_batch_with(x, y, None)
     }
 
-    /// One forward pass, backward pass and update on a batch.
-    fn train_step(&mut self, x: &Matrix, y: Targets<'_>, epoch: usize, step: usize) -> Result<StepStats> {
-        let scoring = Scoring { loss: self.loss, accuracy: self.accuracy, at: At { epoch, step } };
+    /// [`Model::train_batch`] with the gradients clipped (when `clip` is given) before the
+    /// update.
+    ///
+    /// # Errors
+    /// As [`Model::train_batch`].
+    pub fn train_batch_with(&mut self, x: &Matrix, y: Targets<'_>, clip: Option<Clip>) -> Result<StepStats> {
+        self.check_data(x, y)?;
+        let prepared = self.preprocessing.apply(x)?;
+        self.train_step(prepared.as_ref().unwrap_or(x), y, clip, At { epoch: 0, step: 0 })
+    }
+
+    /// One forward pass, backward pass, clipping and update on a batch.
+    fn train_step(&mut self, x: &Matrix, y: Targets<'_>, clip: Option<Clip>, at: At) -> Result<StepStats> {
+        let At { epoch, step } = at;
+        let scoring = Scoring { loss: self.loss, accuracy: self.accuracy, at };
         let (data_loss, hits, count) =
             self.plan.gradients(&mut self.nodes, scoring, x, y, &mut self.workspace)?;
         let reg_loss = f64::from(regularization_loss(&self.nodes));
@@ -263,6 +276,9 @@ impl Model {
                     what: format!("gradient of {name}"),
                 });
             }
+        }
+        if let Some(clip) = clip {
+            clip.apply(&mut self.nodes);
         }
         self.optimizer.step(&mut self.nodes)?;
         Ok(StepStats { data_loss, reg_loss, hits, count })

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use dendrite_losses::Targets;
+use dendrite_optim::Clip;
 use dendrite_tensor::Matrix;
 
 use crate::{EpochRecord, Model};
@@ -91,6 +92,8 @@ pub struct FitOptions<'a> {
     /// Show a progress bar on standard error when it is a terminal (and the report is not quiet);
     /// without the feature `progress` there is no bar.
     pub progress_bar: bool,
+    /// Clip the gradients of every step before the update (by global norm or by value).
+    pub clip: Option<Clip>,
 }
 
 impl Default for FitOptions<'_> {
@@ -105,6 +108,7 @@ impl Default for FitOptions<'_> {
             on_epoch_end: None,
             report: Report::Stdout,
             progress_bar: true,
+            clip: None,
         }
     }
 }
@@ -121,6 +125,7 @@ impl std::fmt::Debug for FitOptions<'_> {
             .field("on_epoch_end", &self.on_epoch_end.is_some())
             .field("report", &self.report)
             .field("progress_bar", &self.progress_bar)
+            .field("clip", &self.clip)
             .finish()
     }
 }
