@@ -1,12 +1,16 @@
 //! PyTorch's numbers (float64): every case of the project's copy of `torch-reference.json`
 //! (`tests/torch-golden/`), and of every `*.json` in the folder named by
 //! `DENDRITE_TORCH_GOLDEN_DIR` when it is set, for the sections Dendrite implements so far:
-//! learning-rate schedules (with reduce-on-plateau and one-cycle momentum), gradient clipping
-//! and classification metrics. Tolerance: atol 1e-6 + rtol 1e-5. A file without one of these
+//! learning-rate schedules (with reduce-on-plateau and one-cycle momentum), gradient clipping,
+//! class- and sample-weighted cross-entropy, and classification metrics. Tolerance: atol 1e-6 +
+//! rtol 1e-5. A file without one of these
 //! sections, a section without cases, or a section this test does not know fails it.
 
 use std::path::{Path, PathBuf};
 
+use dendrite::losses::{
+    WeightedMean, Weights, sample_weights, weighted_cross_entropy_backward, weighted_softmax_cross_entropy,
+};
 use dendrite::model::{ConfusionMatrix, top_k_accuracy};
 use dendrite::optim::{
     Anneal, GradNorm, LrSchedule, PlateauConfig, PlateauMode, ReduceOnPlateau, Schedule, Threshold,
@@ -18,10 +22,9 @@ use serde_json::Value;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The sections checked here.
-const CHECKED: [&str; 3] = ["lr_schedules", "grad_clipping", "metrics"];
-/// Sections of the file whose features (the new optimizers' steps, weighted losses) are not
-/// built yet.
-const NOT_YET_BUILT: [&str; 2] = ["optimizers_torch", "weighted_losses"];
+const CHECKED: [&str; 4] = ["lr_schedules", "grad_clipping", "weighted_losses", "metrics"];
+/// The section of the file whose feature (the new optimizers' steps) is not built yet.
+const NOT_YET_BUILT: [&str; 1] = ["optimizers_torch"];
 
 fn files() -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
     let mut dirs = vec![PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/torch-golden"))];
@@ -192,6 +195,61 @@ fn check_clipping(case: &Value, name: &str) -> TestResult {
     Ok(())
 }
 
+/// Dendrite's weighted cross-entropy takes the clipped probabilities, as its unweighted one
+/// does: its loss is the file's `loss_from_probabilities`; its gradient with respect to the
+/// probabilities divides by the clipped probability, so where a target's probability is below
+/// the clip (the `*clip_active` cases) it is `−w / 1e-7 / denominator`, finite, where PyTorch's
+/// `−w / p` is not clipped.
+fn check_weighted_loss(case: &Value, name: &str) -> TestResult {
+    let logits = tensor(&case["logits"]);
+    let y = indices(&case["y_true"]);
+    let class_weights: Option<Vec<f32>> = case["class_weights"]
+        .as_array()
+        .map(|_| floats(&case["class_weights"]).iter().map(|&w| w as f32).collect());
+    let sample: Option<Vec<f32>> = case["sample_weights"]
+        .as_array()
+        .map(|_| floats(&case["sample_weights"]).iter().map(|&w| w as f32).collect());
+    let w = sample_weights(&y, class_weights.as_deref(), sample.as_deref())?;
+    for (got, want) in w.iter().zip(floats(&case["effective_weights"])) {
+        close(f64::from(*got), want, &format!("{name}: effective weight"));
+    }
+    let want_p = tensor(&case["probabilities"]);
+    for (key, mean) in [("torch_mean", WeightedMean::SumOfWeights), ("keras_mean", WeightedMean::Samples)] {
+        let reference = &case[key];
+        if reference.is_null() {
+            continue;
+        }
+        let weights = Weights { per_sample: &w, mean };
+        let (mut p, mut dlogits, mut dp) = (Matrix::zeros(0, 0), Matrix::zeros(0, 0), Matrix::zeros(0, 0));
+        let loss = weighted_softmax_cross_entropy(&logits, &y, weights, &mut p, &mut dlogits)?;
+        close(f64::from(loss), f(reference, "loss_from_probabilities"), &format!("{name}: {key} loss"));
+        for (a, b) in p.iter().zip(want_p.iter()) {
+            close(f64::from(*a), f64::from(*b), &format!("{name}: probabilities"));
+        }
+        for (a, b) in dlogits.iter().zip(tensor(&reference["dlogits"]).iter()) {
+            close(f64::from(*a), f64::from(*b), &format!("{name}: {key} dlogits"));
+        }
+        weighted_cross_entropy_backward(&p, &y, weights, &mut dp)?;
+        let want_dp = tensor(&reference["dprobabilities"]);
+        let denominator = f(reference, "denominator");
+        for (i, &c) in y.iter().enumerate() {
+            for j in 0..p.ncols() {
+                let want = if j == c && p[(i, c)] < 1e-7 {
+                    -f64::from(w[i]) / 1e-7 / denominator
+                } else {
+                    f64::from(want_dp[(i, j)])
+                };
+                let got = f64::from(dp[(i, j)]);
+                assert!(
+                    (got - want).abs() <= 1e-6 + 1e-5 * want.abs(),
+                    "{name}: {key} dprobabilities ({i}, {j}): got {got}, want {want}"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_metrics(case: &Value, name: &str) -> TestResult {
     let classes = u(case, "num_classes") as usize;
     let (y_true, y_pred) = (indices(&case["y_true"]), indices(&case["y_pred"]));
@@ -249,6 +307,7 @@ fn check_file(path: &Path) -> TestResult {
             match section.as_str() {
                 "lr_schedules" => check_schedule(case, &name)?,
                 "grad_clipping" => check_clipping(case, &name)?,
+                "weighted_losses" => check_weighted_loss(case, &name)?,
                 _ => check_metrics(case, &name)?,
             }
         }
@@ -260,7 +319,7 @@ fn check_file(path: &Path) -> TestResult {
 }
 
 #[test]
-fn pytorchs_schedules_clipping_and_metrics() -> TestResult {
+fn pytorchs_schedules_clipping_weighted_losses_and_metrics() -> TestResult {
     let files = files()?;
     assert!(!files.is_empty());
     for path in files {
