@@ -37,6 +37,8 @@ pub enum Error {
         layer: String,
         /// What was not finite: `output`, `gradient of weight`, …
         what: String,
+        /// The records of the epochs `fit` completed before (empty from `train_batch`).
+        history: crate::History,
     },
     /// A callback asked to stop training with an error.
     #[error("callback failed: {0}")]

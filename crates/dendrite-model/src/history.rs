@@ -101,3 +101,65 @@ impl History {
         Ok(serde_json::from_reader(reader)?)
     }
 }
+
+/// Writes each epoch's record to a CSV file as the epoch ends (the format of
+/// [`History::write_csv`], which [`History::read_csv`] reads), flushed every epoch: the file
+/// holds every finished epoch even when training fails later (feature `csv`).
+///
+/// # Example
+/// ```
+/// use dendrite_model::{CsvLogger, FitOptions, History, LossKind, Matrix, Model, Report};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let path = std::env::temp_dir().join(format!("dendrite-csv-logger-doc-{}.csv", std::process::id()));
+/// let mut model = Model::builder(2).dense(4).relu().dense(2).softmax()
+///     .loss(LossKind::CategoricalCrossEntropy).build()?;
+/// let x = Matrix::from_row_slice(4, 2, &[0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]);
+/// let y = vec![0, 1, 1, 0];
+/// let hook = CsvLogger::create(&path)?.into_hook();
+/// let history = model.fit(&x, (&y).into(), FitOptions { epochs: 3, on_epoch_end: Some(hook), report: Report::Quiet, ..FitOptions::default() })?;
+/// assert_eq!(History::read_csv(std::fs::File::open(&path)?)?, history);
+/// # std::fs::remove_file(&path)?;
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(feature = "csv")]
+pub struct CsvLogger {
+    writer: csv::Writer<std::fs::File>,
+}
+
+#[cfg(feature = "csv")]
+impl std::fmt::Debug for CsvLogger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvLogger").finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "csv")]
+impl CsvLogger {
+    /// A logger writing to a new file at `path` (an existing file is replaced).
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] when the file cannot be created.
+    pub fn create(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        Ok(Self { writer: csv::Writer::from_writer(std::fs::File::create(path)?) })
+    }
+
+    /// Writes one record and flushes it to the file.
+    ///
+    /// # Errors
+    /// [`crate::Error::Csv`] or [`crate::Error::Io`] when writing fails.
+    pub fn log(&mut self, record: &EpochRecord) -> Result<()> {
+        self.writer.serialize(record)?;
+        self.writer.flush()?;
+        Ok(())
+    }
+
+    /// The logger as `fit`'s end-of-epoch hook.
+    #[must_use]
+    pub fn into_hook<'a>(mut self) -> crate::EpochHook<'a> {
+        Box::new(move |_, record| {
+            self.log(record)?;
+            Ok(crate::Flow::Continue)
+        })
+    }
+}

@@ -191,7 +191,7 @@ fn early_stopping_restores_the_best_weights() -> TestResult {
         Targets::Classes(&y),
         FitOptions {
             epochs: 50,
-            early_stopping: Some(EarlyStopping { patience: 2, min_delta: 1e9, restore_best_weights: true }),
+            early_stopping: Some(EarlyStopping { patience: 2, min_delta: 1e9, ..EarlyStopping::default() }),
             on_epoch_end: Some(hook),
             report: Report::Quiet,
             ..FitOptions::default()
@@ -447,5 +447,89 @@ fn clipping_bounds_each_update() -> TestResult {
         stepped.train_batch_with(&x, Targets::Classes(&y), clip)?;
     }
     assert_eq!(weight_values(&fitted), weight_values(&stepped));
+    Ok(())
+}
+
+/// A divergence gives back the epochs that finished before it, and a CSV logger's file holds
+/// every one of them.
+#[test]
+fn a_divergence_returns_the_finished_epochs_and_the_log_keeps_them() -> TestResult {
+    let (x, y, _, _) = data();
+    let poison = Poison {
+        calls: 0,
+        poison_at: 7,
+        poison_gradient: false,
+        output: Matrix::zeros(0, 0),
+        dinputs: Matrix::zeros(0, 0),
+    };
+    let mut model = Model::builder(2)
+        .dense(8)
+        .layer(Box::new(poison))
+        .relu()
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .build()?;
+    let log = std::env::temp_dir().join(format!("dendrite-fit-log-{}.csv", std::process::id()));
+    let options = FitOptions {
+        epochs: 5,
+        batch_size: Some(100),
+        report: Report::Quiet,
+        on_epoch_end: Some(dendrite_model::CsvLogger::create(&log)?.into_hook()),
+        ..FitOptions::default()
+    };
+    // Three steps per epoch: the eighth call is epoch 3 (batches count from 1), so epochs 1
+    // and 2 finished.
+    let err = model.fit(&x, Targets::Classes(&y), options).unwrap_err();
+    let Error::NonFinite { epoch, history, .. } = err else { panic!("{err}") };
+    assert_eq!(epoch, 3);
+    assert_eq!(history.epochs.iter().map(|r| r.epoch).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(History::read_csv(std::fs::File::open(&log)?)?, history);
+    std::fs::remove_file(&log)?;
+    Ok(())
+}
+
+/// Early stopping on a maximized metric from a given epoch: the run stops where the known
+/// accuracies of the same run without stopping say it must, with the best epoch's weights.
+#[test]
+fn early_stopping_on_a_maximized_metric_stops_where_the_values_say() -> TestResult {
+    use dendrite_model::Monitor;
+    let (x, y, _, _) = data();
+    let options = |early_stopping| FitOptions {
+        epochs: 60,
+        report: Report::Quiet,
+        early_stopping,
+        ..FitOptions::default()
+    };
+    let full = spiral_model(3)?.fit(&x, Targets::Classes(&y), options(None))?;
+    let (patience, start) = (4, 10);
+    // By hand: from epoch `start` on, the best accuracy so far, and the first epoch that is
+    // `patience` epochs past the last improvement.
+    let mut best = f64::NEG_INFINITY;
+    let mut since = 0;
+    let mut stop_after = full.epochs.len();
+    for (k, r) in full.epochs.iter().enumerate().skip(start) {
+        if r.accuracy > best {
+            best = r.accuracy;
+            since = 0;
+        } else {
+            since += 1;
+            if since >= patience {
+                stop_after = k + 1;
+                break;
+            }
+        }
+    }
+    assert!(stop_after < full.epochs.len(), "the known run must plateau within 60 epochs");
+    let stopping = EarlyStopping {
+        monitor: Monitor::Accuracy,
+        patience,
+        start_from_epoch: start,
+        restore_best_weights: false,
+        ..EarlyStopping::default()
+    };
+    let stopped = spiral_model(3)?.fit(&x, Targets::Classes(&y), options(Some(stopping)))?;
+    assert_eq!(stopped.epochs.len(), stop_after);
+    assert_eq!(stopped.epochs[..], full.epochs[..stop_after]);
     Ok(())
 }

@@ -8,7 +8,7 @@ mod stopping;
 use dendrite_losses::{Targets, regularization_loss};
 use dendrite_optim::Clip;
 use dendrite_tensor::{Matrix, Parameterized};
-pub use options::{EarlyStopping, EpochHook, FitOptions, Flow, Report, StepStats};
+pub use options::{EarlyStopping, EpochHook, FitOptions, Flow, Monitor, Report, StepStats};
 use printer::Printer;
 use stopping::Stopper;
 
@@ -89,7 +89,15 @@ impl Model {
 
         for e in 0..options.epochs {
             let epoch = first_epoch + e;
-            let sums = self.train_epoch(x, y, epoch, walk, &mut buffers, &mut printer)?;
+            let sums = match self.train_epoch(x, y, epoch, walk, &mut buffers, &mut printer) {
+                Ok(sums) => sums,
+                // A divergence gives back the epochs that completed before it.
+                Err(Error::NonFinite { epoch, step, layer, what, .. }) => {
+                    printer.finish();
+                    return Err(Error::NonFinite { epoch, step, layer, what, history });
+                }
+                Err(e) => return Err(e),
+            };
             let validate_now = batched
                 || stopper.is_some()
                 || e + 1 == options.epochs
@@ -274,6 +282,7 @@ impl Model {
                     step,
                     layer: format!("layer {i} ({})", node.describe()),
                     what: format!("gradient of {name}"),
+                    history: History::default(),
                 });
             }
         }

@@ -45,21 +45,80 @@ impl std::fmt::Debug for Report<'_> {
     }
 }
 
-/// Stop when the monitored loss (validation loss when there is validation data, training loss
-/// otherwise) has not improved by more than `min_delta` for `patience` epochs.
+/// What early stopping watches in each epoch's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Monitor {
+    /// The validation loss when there is validation data, the training loss otherwise.
+    #[default]
+    Auto,
+    /// The training loss (data plus regularization).
+    Loss,
+    /// The training data loss.
+    DataLoss,
+    /// The training accuracy (higher is better).
+    Accuracy,
+    /// The validation loss.
+    ValidationLoss,
+    /// The validation accuracy (higher is better).
+    ValidationAccuracy,
+}
+
+impl Monitor {
+    /// The watched value of `record`, if the record has it (validation values exist only for
+    /// epochs that validated).
+    #[must_use]
+    pub fn value(self, record: &EpochRecord) -> Option<f64> {
+        match self {
+            Monitor::Auto => Some(record.validation_loss.unwrap_or(record.loss)),
+            Monitor::Loss => Some(record.loss),
+            Monitor::DataLoss => Some(record.data_loss),
+            Monitor::Accuracy => Some(record.accuracy),
+            Monitor::ValidationLoss => record.validation_loss,
+            Monitor::ValidationAccuracy => record.validation_accuracy,
+        }
+    }
+
+    /// Whether a higher value is better (the accuracies) rather than a lower one (the losses).
+    #[must_use]
+    pub fn higher_is_better(self) -> bool {
+        matches!(self, Monitor::Accuracy | Monitor::ValidationAccuracy)
+    }
+}
+
+/// Stop when the monitored value has not improved by more than `min_delta` for `patience`
+/// epochs (losses must fall, accuracies rise), counting from epoch `start_from_epoch` of the
+/// run (0: the first).
+///
+/// # Example
+/// ```
+/// use dendrite_model::{EarlyStopping, Monitor};
+/// let stopping = EarlyStopping { monitor: Monitor::ValidationAccuracy, patience: 5, start_from_epoch: 10, ..EarlyStopping::default() };
+/// assert!(stopping.monitor.higher_is_better());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EarlyStopping {
     /// Epochs without improvement before stopping.
     pub patience: usize,
-    /// The smallest decrease that counts as an improvement.
+    /// The smallest change that counts as an improvement.
     pub min_delta: f64,
     /// Whether to put back the weights of the best epoch when training ends.
     pub restore_best_weights: bool,
+    /// What is watched.
+    pub monitor: Monitor,
+    /// Epochs of the run (from 0) before watching starts: they neither count as bad nor set
+    /// the best.
+    pub start_from_epoch: usize,
 }
 
 impl Default for EarlyStopping {
     fn default() -> Self {
-        Self { patience: 10, min_delta: 0.0, restore_best_weights: true }
+        Self {
+            patience: 10,
+            min_delta: 0.0,
+            restore_best_weights: true,
+            monitor: Monitor::Auto,
+            start_from_epoch: 0,
+        }
     }
 }
 

@@ -4,23 +4,31 @@ use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::{EarlyStopping, EpochRecord, Flow};
 
-/// Tracks the monitored loss for early stopping, with a copy of the best weights.
+/// Tracks the monitored value for early stopping, with a copy of the best weights.
 pub(super) struct Stopper {
     config: EarlyStopping,
+    /// The best value so far, negated when higher is better (so that lower is always better).
     best: f64,
     since_best: usize,
+    /// Epochs of this run seen so far.
+    seen: usize,
     best_weights: Vec<Matrix>,
 }
 
 impl Stopper {
     pub(super) fn new(config: EarlyStopping) -> Self {
-        Self { config, best: f64::INFINITY, since_best: 0, best_weights: Vec::new() }
+        Self { config, best: f64::INFINITY, since_best: 0, seen: 0, best_weights: Vec::new() }
     }
 
-    /// Takes in an epoch's record (the validation loss, or the training loss without
-    /// validation data) with the weights after it: whether training goes on.
+    /// Takes in an epoch's record with the weights after it: whether training goes on. An
+    /// epoch without the monitored value (no validation that epoch) counts as no improvement.
     pub(super) fn observe(&mut self, record: &EpochRecord, weights: &dyn Parameterized) -> Flow {
-        let monitored = record.validation_loss.unwrap_or(record.loss);
+        self.seen += 1;
+        if self.seen <= self.config.start_from_epoch {
+            return Flow::Continue;
+        }
+        let sign = if self.config.monitor.higher_is_better() { -1.0 } else { 1.0 };
+        let monitored = self.config.monitor.value(record).map_or(f64::INFINITY, |v| sign * v);
         if monitored < self.best - self.config.min_delta {
             self.best = monitored;
             self.since_best = 0;

@@ -164,6 +164,7 @@ impl Plan {
                 step: at.step,
                 layer,
                 what: "output".to_owned(),
+                history: crate::History::default(),
             });
         }
         if tile.share != 1.0 {
