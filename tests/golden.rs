@@ -193,6 +193,7 @@ fn optimizer_case(case: &Value) -> TestResult {
                 learning_rate: get("learning_rate", d.learning_rate),
                 decay: get("decay", d.decay),
                 momentum: get("momentum", d.momentum),
+                ..d
             })?)
         }
         "adagrad" => {
@@ -210,6 +211,7 @@ fn optimizer_case(case: &Value) -> TestResult {
                 decay: get("decay", d.decay),
                 epsilon: get("epsilon", d.epsilon),
                 rho: get("rho", d.rho),
+                ..d
             })?)
         }
         "adam" => {
@@ -220,6 +222,7 @@ fn optimizer_case(case: &Value) -> TestResult {
                 epsilon: get("epsilon", d.epsilon),
                 beta1: get("beta_1", d.beta1),
                 beta2: get("beta_2", d.beta2),
+                ..d
             })?)
         }
         other => return Err(format!("unknown optimizer kind '{other}'").into()),

@@ -1,10 +1,12 @@
 //! PyTorch's numbers (float64): every case of the project's copy of `torch-reference.json`
 //! (`tests/torch-golden/`), and of every `*.json` in the folder named by
-//! `DENDRITE_TORCH_GOLDEN_DIR` when it is set, for the sections Dendrite implements so far:
-//! learning-rate schedules (with reduce-on-plateau and one-cycle momentum), gradient clipping,
-//! class- and sample-weighted cross-entropy, and classification metrics. Tolerance: atol 1e-6 +
-//! rtol 1e-5. A file without one of these
-//! sections, a section without cases, or a section this test does not know fails it.
+//! `DENDRITE_TORCH_GOLDEN_DIR` when it is set, section by section:
+//! optimizer steps (AdamW, Adam with AMSGrad or L2 weight decay, SGD with Nesterov momentum,
+//! RMSprop with momentum or centred, NAdam), learning-rate schedules (with reduce-on-plateau and
+//! one-cycle momentum), gradient clipping, class- and sample-weighted cross-entropy, and
+//! classification metrics. Tolerance: atol 1e-6 + rtol 1e-5; optimizer steps, computed in
+//! `f32`, atol 1e-5 + rtol 1e-4. A file without one of these sections, a section without
+//! cases, or a section this test does not know fails it.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +15,8 @@ use dendrite::losses::{
 };
 use dendrite::model::{ConfusionMatrix, top_k_accuracy};
 use dendrite::optim::{
-    Anneal, GradNorm, LrSchedule, PlateauConfig, PlateauMode, ReduceOnPlateau, Schedule, Threshold,
+    Adam, AdamConfig, Anneal, GradNorm, LrSchedule, Nadam, NadamConfig, Optimizer, PlateauConfig,
+    PlateauMode, ReduceOnPlateau, RmsProp, RmsPropConfig, Schedule, Sgd, SgdConfig, Threshold,
     clip_grad_norm, clip_grad_value,
 };
 use dendrite::tensor::{Matrix, Param};
@@ -21,10 +24,9 @@ use serde_json::Value;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// The sections checked here.
-const CHECKED: [&str; 4] = ["lr_schedules", "grad_clipping", "weighted_losses", "metrics"];
-/// The section of the file whose feature (the new optimizers' steps) is not built yet.
-const NOT_YET_BUILT: [&str; 1] = ["optimizers_torch"];
+/// The sections of the file: every one is checked.
+const SECTIONS: [&str; 5] =
+    ["optimizers_torch", "lr_schedules", "grad_clipping", "weighted_losses", "metrics"];
 
 fn files() -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
     let mut dirs = vec![PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/torch-golden"))];
@@ -157,6 +159,86 @@ fn check_schedule(case: &Value, name: &str) -> TestResult {
     }
     if case.get("momentums").is_none() {
         assert_eq!(s.momentum(0), None, "{name}: no momentum");
+    }
+    Ok(())
+}
+
+/// The optimizer of a case, from PyTorch's class name and hyper-parameters.
+fn optimizer(case: &Value) -> Result<Box<dyn Optimizer>, Box<dyn std::error::Error>> {
+    let h = &case["hyper_parameters"];
+    let betas = floats(&h["betas"]);
+    let flag = |key: &str| h[key].as_bool().unwrap_or(false);
+    Ok(match case["optimizer"].as_str().ok_or("optimizer")? {
+        "Adam" | "AdamW" => Box::new(Adam::new(AdamConfig {
+            learning_rate: f(h, "lr"),
+            epsilon: f(h, "eps"),
+            beta1: betas[0],
+            beta2: betas[1],
+            weight_decay: f(h, "weight_decay"),
+            decoupled_weight_decay: flag("decoupled_weight_decay"),
+            amsgrad: flag("amsgrad"),
+            ..AdamConfig::default()
+        })?),
+        "SGD" => {
+            assert_eq!(f(h, "dampening"), 0.0, "dampening is not built");
+            Box::new(Sgd::new(SgdConfig {
+                learning_rate: f(h, "lr"),
+                momentum: f(h, "momentum"),
+                nesterov: flag("nesterov"),
+                weight_decay: f(h, "weight_decay"),
+                ..SgdConfig::default()
+            })?)
+        }
+        "RMSprop" => Box::new(RmsProp::new(RmsPropConfig {
+            learning_rate: f(h, "lr"),
+            epsilon: f(h, "eps"),
+            rho: f(h, "alpha"),
+            momentum: f(h, "momentum"),
+            centered: flag("centered"),
+            weight_decay: f(h, "weight_decay"),
+            ..RmsPropConfig::default()
+        })?),
+        "NAdam" => Box::new(Nadam::new(NadamConfig {
+            learning_rate: f(h, "lr"),
+            epsilon: f(h, "eps"),
+            beta1: betas[0],
+            beta2: betas[1],
+            momentum_decay: f(h, "momentum_decay"),
+            weight_decay: f(h, "weight_decay"),
+            decoupled_weight_decay: flag("decoupled_weight_decay"),
+            ..NadamConfig::default()
+        })?),
+        other => return Err(format!("unknown optimizer {other}").into()),
+    })
+}
+
+fn check_optimizer(case: &Value, name: &str) -> TestResult {
+    let mut optimizer = optimizer(case)?;
+    let mut params: Vec<Param> = case["params"]
+        .as_array()
+        .ok_or("params")?
+        .iter()
+        .enumerate()
+        .map(|(k, t)| Param::new(if k % 2 == 0 { "weight" } else { "bias" }, tensor(t)))
+        .collect();
+    let steps = u(case, "steps") as usize;
+    let (grads, after) = (case["grads"].as_array().ok_or("grads")?, case["after"].as_array().ok_or("after")?);
+    assert_eq!((grads.len(), after.len()), (steps, steps), "{name}: steps");
+    for s in 0..steps {
+        for (p, g) in params.iter_mut().zip(grads[s].as_array().into_iter().flatten()) {
+            p.grad = tensor(g);
+        }
+        optimizer.step(&mut params)?;
+        for (k, (p, want)) in params.iter().zip(after[s].as_array().into_iter().flatten()).enumerate() {
+            for (got, want) in p.value.iter().zip(tensor(want).iter()) {
+                let (got, want) = (f64::from(*got), f64::from(*want));
+                assert!(
+                    (got - want).abs() <= 1e-5 + 1e-4 * want.abs(),
+                    "{name}: step {}, tensor {k}: got {got}, want {want}",
+                    s + 1
+                );
+            }
+        }
     }
     Ok(())
 }
@@ -294,17 +376,12 @@ fn check_file(path: &Path) -> TestResult {
         .filter_map(|(k, v)| v.as_array().map(|a| (k, a)))
         .collect();
     for (section, cases) in &sections {
-        assert!(
-            CHECKED.contains(&section.as_str()) || NOT_YET_BUILT.contains(&section.as_str()),
-            "{}: unknown section {section}",
-            path.display()
-        );
-        if CHECKED.contains(&section.as_str()) {
-            assert!(!cases.is_empty(), "{}: section {section} has no case", path.display());
-        }
-        for case in cases.iter().filter(|_| CHECKED.contains(&section.as_str())) {
+        assert!(SECTIONS.contains(&section.as_str()), "{}: unknown section {section}", path.display());
+        assert!(!cases.is_empty(), "{}: section {section} has no case", path.display());
+        for case in cases.iter() {
             let name = format!("{}: {section}/{}", path.display(), case["name"].as_str().unwrap_or("?"));
             match section.as_str() {
+                "optimizers_torch" => check_optimizer(case, &name)?,
                 "lr_schedules" => check_schedule(case, &name)?,
                 "grad_clipping" => check_clipping(case, &name)?,
                 "weighted_losses" => check_weighted_loss(case, &name)?,
@@ -312,14 +389,14 @@ fn check_file(path: &Path) -> TestResult {
             }
         }
     }
-    for section in CHECKED {
+    for section in SECTIONS {
         assert!(sections.iter().any(|(s, _)| *s == section), "{}: no section {section}", path.display());
     }
     Ok(())
 }
 
 #[test]
-fn pytorchs_schedules_clipping_weighted_losses_and_metrics() -> TestResult {
+fn every_case_of_every_section_matches_pytorch() -> TestResult {
     let files = files()?;
     assert!(!files.is_empty());
     for path in files {

@@ -52,12 +52,15 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 
 impl Model {
     fn record(&self, checkpoint: bool) -> Result<ModelRecordV2> {
+        // A file that could not restore the optimizer would reload with another: refused.
+        let spec = self.optimizer.spec().ok_or_else(|| {
+            Error::InvalidSetting(format!(
+                "the {} optimizer has a custom learning-rate schedule, which a model file cannot store; \
+                 save_weights keeps the weights alone",
+                self.optimizer.name()
+            ))
+        })?;
         let checkpoint = if checkpoint {
-            let spec = self.optimizer.spec().ok_or_else(|| {
-                Error::InvalidSetting(
-                    "an optimizer with a custom learning-rate schedule cannot be checkpointed".to_owned(),
-                )
-            })?;
             let state = self.optimizer.state(&self.nodes);
             debug_assert_eq!(state.spec, Some(spec));
             Some(CheckpointRecord {
@@ -84,7 +87,7 @@ impl Model {
             loss: self.loss,
             accuracy: self.accuracy,
             preprocessing: self.preprocessing.clone(),
-            optimizer: self.optimizer.spec(),
+            optimizer: Some(spec),
             params: param_records(&self.nodes),
             checkpoint,
         };
@@ -95,7 +98,9 @@ impl Model {
     /// optimizer's settings (not its state: see [`Model::to_checkpoint_bytes`]).
     ///
     /// # Errors
-    /// [`Error::Format`] if the model cannot be encoded.
+    /// [`Error::InvalidSetting`] for an optimizer with a custom schedule, which a file cannot
+    /// describe (it would reload with another); [`Error::Format`] if the model cannot be
+    /// encoded.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         Ok(container::encode(FileKind::Model, &self.record(false)?)?)
     }
@@ -114,7 +119,7 @@ impl Model {
     /// file at `path` as it was.
     ///
     /// # Errors
-    /// [`Error::Io`] when the file cannot be written.
+    /// [`Error::Io`] when the file cannot be written; as [`Model::to_bytes`].
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         write_file(path.as_ref(), &self.to_bytes()?)
     }

@@ -525,3 +525,110 @@ fn class_names_round_trip_and_are_checked() -> TestResult {
     assert!(err.to_string().contains("predicts values, not classes"), "{err}");
     Ok(())
 }
+
+/// Every optimizer setting added beside the book's (AdamW, AMSGrad, L2 weight decay on Adam
+/// and SGD, Nesterov, RMSprop with momentum or centred, NAdam): 20 epochs, a checkpoint, a load
+/// and 20 more equal 40 straight, bit for bit; the settings survive the file.
+#[test]
+fn every_new_optimizer_resumes_bit_identically() -> TestResult {
+    use dendrite_optim::{NadamConfig, Optimizer, OptimizerSpec, RmsPropConfig, SgdConfig};
+    let (x, y) = spiral();
+    let specs = [
+        OptimizerSpec::Adam(AdamConfig { learning_rate: 0.01, ..AdamConfig::adamw(0.01) }),
+        OptimizerSpec::Adam(AdamConfig {
+            learning_rate: 0.01,
+            amsgrad: true,
+            weight_decay: 1e-3,
+            ..AdamConfig::default()
+        }),
+        OptimizerSpec::Sgd(SgdConfig {
+            learning_rate: 0.1,
+            momentum: 0.9,
+            nesterov: true,
+            weight_decay: 1e-3,
+            decay: 1e-3,
+        }),
+        OptimizerSpec::RmsProp(RmsPropConfig {
+            learning_rate: 0.005,
+            momentum: 0.5,
+            centered: true,
+            weight_decay: 1e-4,
+            ..RmsPropConfig::default()
+        }),
+        OptimizerSpec::Nadam(NadamConfig {
+            weight_decay: 1e-3,
+            decoupled_weight_decay: true,
+            ..NadamConfig::default()
+        }),
+    ];
+    let dir = scratch("resume-new-optimizers")?;
+    for spec in specs {
+        let build = || -> Result<Model, Error> {
+            let optimizer: Box<dyn Optimizer> = spec.build()?;
+            Model::builder(2)
+                .dense(16)
+                .relu()
+                .dropout(0.1)
+                .dense(3)
+                .softmax()
+                .loss(LossKind::CategoricalCrossEntropy)
+                .optimizer_boxed(optimizer)
+                .seed(5)
+                .build()
+        };
+        let options = || FitOptions {
+            epochs: 20,
+            batch_size: Some(32),
+            report: Report::Quiet,
+            ..FitOptions::default()
+        };
+        let mut straight = build()?;
+        straight.fit(&x, Targets::Classes(&y), FitOptions { epochs: 40, ..options() })?;
+        let mut first = build()?;
+        first.fit(&x, Targets::Classes(&y), options())?;
+        let path = dir.join("checkpoint.dnd");
+        first.save_checkpoint(&path)?;
+        let mut resumed = Model::load(&path)?;
+        assert_eq!(resumed.optimizer().spec(), Some(spec), "the settings survive the file");
+        resumed.fit(&x, Targets::Classes(&y), options())?;
+        assert!(weights(&resumed) == weights(&straight), "{spec:?}: 40 straight and 20 + 20 differ");
+        // And the plain model file keeps the settings too.
+        let plain = Model::from_bytes(&straight.to_bytes()?, &LayerRegistry::new())?;
+        assert_eq!(plain.optimizer().spec(), Some(spec));
+    }
+    std::fs::remove_dir_all(dir)?;
+    Ok(())
+}
+
+/// A model whose optimizer a file cannot describe (a custom schedule) is not saved, neither as a
+/// model nor as a checkpoint: it would reload with another optimizer. Its weights still save.
+#[test]
+fn saving_an_unstorable_optimizer_is_an_error() -> TestResult {
+    #[derive(Debug, Clone)]
+    struct Halving;
+    impl dendrite_optim::LrSchedule for Halving {
+        fn learning_rate(&self, base: f64, step: u64) -> f64 {
+            base * 0.5f64.powf(step as f64)
+        }
+    }
+    let adam = Adam::new(AdamConfig::default())?.with_schedule(Box::new(Halving));
+    let model = Model::builder(2)
+        .dense(4)
+        .relu()
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .optimizer(adam)
+        .build()?;
+    for result in [model.to_bytes(), model.to_checkpoint_bytes()] {
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains("custom learning-rate schedule"), "{err}");
+    }
+    let dir = scratch("unstorable")?;
+    let path = dir.join("m.dnd");
+    assert!(model.save(&path).is_err());
+    assert!(!path.exists(), "nothing is written");
+    model.save_weights(dir.join("m.weights.dnd"))?;
+    std::fs::remove_dir_all(dir)?;
+    Ok(())
+}

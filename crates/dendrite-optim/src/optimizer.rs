@@ -296,6 +296,40 @@ impl ParamState for (Matrix, Matrix) {
     }
 }
 
+/// Two matrices and an optional third (Adam's moments and AMSGrad's maximum): a `0 × 0` third
+/// is absent, and the step sizes it when the settings need it.
+impl ParamState for (Matrix, Matrix, Matrix) {
+    fn zeros(rows: usize, cols: usize) -> Self {
+        (Matrix::zeros(rows, cols), Matrix::zeros(rows, cols), Matrix::zeros(0, 0))
+    }
+    fn shape(&self) -> Option<(usize, usize)> {
+        Some(self.0.shape())
+    }
+    fn to_slots(&self) -> Vec<Matrix> {
+        let mut slots = vec![self.0.clone(), self.1.clone()];
+        if !self.2.is_empty() {
+            slots.push(self.2.clone());
+        }
+        slots
+    }
+    fn from_slots(slots: &[Matrix]) -> Option<Self> {
+        match slots {
+            [a, b] if a.shape() == b.shape() => Some((a.clone(), b.clone(), Matrix::zeros(0, 0))),
+            [a, b, c] if a.shape() == b.shape() && a.shape() == c.shape() => {
+                Some((a.clone(), b.clone(), c.clone()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Sizes an optional state matrix (zeros) when it is still absent.
+pub(crate) fn ensure(m: &mut Matrix, shape: (usize, usize)) {
+    if m.shape() != shape {
+        *m = Matrix::zeros(shape.0, shape.1);
+    }
+}
+
 /// The `Optimizer` methods every single-core optimizer forwards to its `core` field; the
 /// argument is its `OptimizerSpec` variant.
 macro_rules! forward_to_core {

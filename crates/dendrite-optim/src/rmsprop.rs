@@ -17,13 +17,27 @@ pub struct RmsPropConfig {
     pub decay: f64,
     /// Added to the root of the cache.
     pub epsilon: f64,
-    /// The cache's retention factor, in `[0, 1)`.
+    /// The cache's retention factor, in `[0, 1)` (PyTorch's `alpha`).
     pub rho: f64,
+    /// Momentum on the scaled steps, in `[0, 1)`: `b ← μ·b + g / (√c + ε)`, `w ← w − lr·b`.
+    pub momentum: f64,
+    /// Centred: the cache's variance, `c − ḡ²` with `ḡ` the running mean of the gradient.
+    pub centered: bool,
+    /// Weight decay added to the gradient, `g + weight_decay·w`.
+    pub weight_decay: f64,
 }
 
 impl Default for RmsPropConfig {
     fn default() -> Self {
-        Self { learning_rate: 0.001, decay: 0.0, epsilon: 1e-7, rho: 0.9 }
+        Self {
+            learning_rate: 0.001,
+            decay: 0.0,
+            epsilon: 1e-7,
+            rho: 0.9,
+            momentum: 0.0,
+            centered: false,
+            weight_decay: 0.0,
+        }
     }
 }
 
@@ -31,7 +45,40 @@ impl Default for RmsPropConfig {
 #[derive(Debug, Clone)]
 pub struct RmsProp {
     config: RmsPropConfig,
-    core: Core<Matrix>,
+    core: Core<RmsState>,
+}
+
+/// The cache, and (`0 × 0` until the settings use them) the momentum buffer and the mean
+/// gradient. A snapshot lists the cache, then the buffer and the mean when present: the book's
+/// settings give one slot, as they always did.
+#[derive(Debug, Clone)]
+struct RmsState {
+    cache: Matrix,
+    buffer: Matrix,
+    mean: Matrix,
+}
+
+impl crate::optimizer::ParamState for RmsState {
+    fn zeros(rows: usize, cols: usize) -> Self {
+        Self { cache: Matrix::zeros(rows, cols), buffer: Matrix::zeros(0, 0), mean: Matrix::zeros(0, 0) }
+    }
+    fn shape(&self) -> Option<(usize, usize)> {
+        Some(self.cache.shape())
+    }
+    fn to_slots(&self) -> Vec<Matrix> {
+        [&self.cache, &self.buffer, &self.mean].into_iter().filter(|m| !m.is_empty()).cloned().collect()
+    }
+    fn from_slots(slots: &[Matrix]) -> Option<Self> {
+        let empty = || Matrix::zeros(0, 0);
+        let (cache, buffer, mean) = match slots {
+            [c] => (c.clone(), empty(), empty()),
+            [c, b] => (c.clone(), b.clone(), empty()),
+            [c, b, m] => (c.clone(), b.clone(), m.clone()),
+            _ => return None,
+        };
+        let fits = |m: &Matrix| m.is_empty() || m.shape() == cache.shape();
+        (fits(&buffer) && fits(&mean)).then_some(Self { cache, buffer, mean })
+    }
 }
 
 impl RmsProp {
@@ -42,10 +89,18 @@ impl RmsProp {
     /// outside `[0, 1)`.
     pub fn new(config: RmsPropConfig) -> Result<Self> {
         validate("RMSprop", config.learning_rate, config.decay)?;
-        if !(0.0..1.0).contains(&config.rho) {
+        for (name, v) in [("rho", config.rho), ("momentum", config.momentum)] {
+            if !(0.0..1.0).contains(&v) {
+                return Err(Error::InvalidConfig {
+                    optimizer: "RMSprop",
+                    reason: format!("{name} must lie in [0, 1), got {v}"),
+                });
+            }
+        }
+        if !(config.weight_decay >= 0.0 && config.weight_decay.is_finite()) {
             return Err(Error::InvalidConfig {
                 optimizer: "RMSprop",
-                reason: format!("rho must lie in [0, 1), got {}", config.rho),
+                reason: format!("weight_decay must be non-negative and finite, got {}", config.weight_decay),
             });
         }
         Ok(Self { config, core: Core::new("RMSprop", config.learning_rate, config.decay) })
@@ -71,13 +126,57 @@ impl Optimizer for RmsProp {
     }
 
     fn step(&mut self, params: &mut dyn Parameterized) -> Result<()> {
-        let eps = self.config.epsilon as f32;
-        let rho = self.config.rho as f32;
-        let one_minus_rho = (1.0 - self.config.rho) as f32;
-        self.core.step(params, |p, cache, lr, _| {
+        let RmsPropConfig { epsilon, rho, momentum, centered, weight_decay, .. } = self.config;
+        let (eps, mu, decay) = (epsilon as f32, momentum as f32, weight_decay as f32);
+        let (rho, one_minus_rho) = (rho as f32, (1.0 - rho) as f32);
+        let book = momentum == 0.0 && !centered && weight_decay == 0.0;
+        self.core.step(params, |p, RmsState { cache, buffer, mean }, lr, _| {
             let lr = lr as f32;
-            let k = [lr, eps, rho, one_minus_rho];
-            in_halves(&mut p.value, &p.grad, [cache], |w, g, [c]| update::rmsprop(w, g, c, k));
+            if book {
+                let k = [lr, eps, rho, one_minus_rho];
+                in_halves(&mut p.value, &p.grad, [cache], |w, g, [c]| update::rmsprop(w, g, c, k));
+                return;
+            }
+            // PyTorch's RMSprop: the buffer holds the scaled steps (lr applied after it), the
+            // mean gradient centres the cache. Absent state stands in as the value's shape.
+            let shape = p.value.shape();
+            crate::optimizer::ensure(buffer, shape);
+            if centered {
+                crate::optimizer::ensure(mean, shape);
+            } else {
+                crate::optimizer::ensure(mean, (0, 0));
+            }
+            let one = |w: &mut f32, g: f32, c: &mut f32, b: &mut f32, mean: Option<&mut f32>| {
+                let g = g + decay * *w;
+                *c = rho * *c + one_minus_rho * g * g;
+                let variance = match mean {
+                    Some(m) => {
+                        *m = rho * *m + one_minus_rho * g;
+                        *c - *m * *m
+                    }
+                    None => *c,
+                };
+                let scaled = g / (variance.sqrt() + eps);
+                if mu == 0.0 {
+                    *w -= lr * scaled;
+                } else {
+                    *b = mu * *b + scaled;
+                    *w -= lr * *b;
+                }
+            };
+            if centered {
+                in_halves(&mut p.value, &p.grad, [cache, buffer, mean], |w, g, [c, b, m]| {
+                    for i in 0..w.len() {
+                        one(&mut w[i], g[i], &mut c[i], &mut b[i], Some(&mut m[i]));
+                    }
+                });
+            } else {
+                in_halves(&mut p.value, &p.grad, [cache, buffer], |w, g, [c, b]| {
+                    for i in 0..w.len() {
+                        one(&mut w[i], g[i], &mut c[i], &mut b[i], None);
+                    }
+                });
+            }
         })
     }
 

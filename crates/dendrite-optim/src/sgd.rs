@@ -7,7 +7,8 @@ use crate::optimizer::in_halves;
 use crate::schedule::validate;
 use crate::{Error, LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result};
 
-/// Settings of [`Sgd`], with the book's defaults (learning rate 1.0, no decay, no momentum).
+/// Settings of [`Sgd`], with the book's defaults (learning rate 1.0, no decay, no momentum, no
+/// Nesterov, no weight decay).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SgdConfig {
     /// The base learning rate.
@@ -16,11 +17,16 @@ pub struct SgdConfig {
     pub decay: f64,
     /// The momentum factor, in `[0, 1)`.
     pub momentum: f64,
+    /// Nesterov momentum: the step looks ahead along the velocity (needs a momentum).
+    pub nesterov: bool,
+    /// Weight decay added to the gradient, `g + weight_decay·w` (PyTorch's, on every
+    /// parameter: an L2 penalty of `weight_decay / 2`).
+    pub weight_decay: f64,
 }
 
 impl Default for SgdConfig {
     fn default() -> Self {
-        Self { learning_rate: 1.0, decay: 0.0, momentum: 0.0 }
+        Self { learning_rate: 1.0, decay: 0.0, momentum: 0.0, nesterov: false, weight_decay: 0.0 }
     }
 }
 
@@ -30,7 +36,10 @@ enum Variant {
     Momentum(Core<Matrix>),
 }
 
-/// SGD: `w ← w − lr·g`; with momentum `μ`, `u ← μ·u − lr·g`, `w ← w + u`.
+/// SGD: `w ← w − lr·g`; with momentum `μ`, `u ← μ·u − lr·g`, `w ← w + u` (the book's velocity,
+/// in the units of the weights); Nesterov: `w ← w + μ·u − lr·g` with the new `u`. With a
+/// constant rate these are PyTorch's steps exactly (its buffer is `−u / lr`); weight decay adds
+/// `weight_decay·w` to `g` first.
 ///
 /// # Example
 /// ```
@@ -67,6 +76,18 @@ impl Sgd {
                 reason: format!("momentum must lie in [0, 1), got {}", config.momentum),
             });
         }
+        if config.nesterov && config.momentum == 0.0 {
+            return Err(Error::InvalidConfig {
+                optimizer: NAME,
+                reason: "Nesterov momentum needs a momentum above 0".to_owned(),
+            });
+        }
+        if !(config.weight_decay >= 0.0 && config.weight_decay.is_finite()) {
+            return Err(Error::InvalidConfig {
+                optimizer: NAME,
+                reason: format!("weight_decay must be non-negative and finite, got {}", config.weight_decay),
+            });
+        }
         let core = if config.momentum == 0.0 {
             Variant::Plain(Core::new(NAME, config.learning_rate, config.decay))
         } else {
@@ -99,11 +120,13 @@ impl Optimizer for Sgd {
 
     fn step(&mut self, params: &mut dyn Parameterized) -> Result<()> {
         let momentum = self.config.momentum as f32;
+        let (decay, nesterov) = (self.config.weight_decay as f32, self.config.nesterov);
         match &mut self.core {
             Variant::Plain(core) => core.step(params, |p, (), lr, _| {
                 let lr = lr as f32;
                 in_halves(&mut p.value, &p.grad, [], |w, g, []| {
                     for (w, &g) in w.iter_mut().zip(g) {
+                        let g = if decay == 0.0 { g } else { g + decay * *w };
                         *w -= lr * g;
                     }
                 });
@@ -112,8 +135,13 @@ impl Optimizer for Sgd {
                 let lr = lr as f32;
                 in_halves(&mut p.value, &p.grad, [u], |w, g, [u]| {
                     for ((w, &g), u) in w.iter_mut().zip(g).zip(u) {
+                        let g = if decay == 0.0 { g } else { g + decay * *w };
                         *u = momentum * *u - lr * g;
-                        *w += *u;
+                        if nesterov {
+                            *w += momentum * *u - lr * g;
+                        } else {
+                            *w += *u;
+                        }
                     }
                 });
             }),
@@ -165,7 +193,7 @@ mod tests {
 
     #[test]
     fn state_round_trips_into_a_fresh_optimizer() -> Result<()> {
-        let config = SgdConfig { learning_rate: 0.1, decay: 0.01, momentum: 0.9 };
+        let config = SgdConfig { learning_rate: 0.1, decay: 0.01, momentum: 0.9, ..SgdConfig::default() };
         let mut a = Sgd::new(config)?;
         let mut b = Sgd::new(config)?;
         let mut pa = vec![Param::new("weight", Matrix::from_element(2, 2, 1.0))];
