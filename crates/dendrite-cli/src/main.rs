@@ -153,3 +153,26 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `$ dendrite …` line of the crate's README (its examples) is a command line the
+    /// parser takes, and every subcommand of the parser appears there.
+    #[test]
+    fn the_readmes_examples_are_valid_command_lines() {
+        let readme = include_str!("../README.md");
+        let mut seen = Vec::new();
+        for line in readme.lines().filter_map(|l| l.strip_prefix("$ dendrite ")) {
+            // Up to a shell redirection.
+            let args: Vec<&str> = line.split_whitespace().take_while(|a| !a.starts_with('>')).collect();
+            let parsed = Cli::try_parse_from(std::iter::once("dendrite").chain(args.iter().copied()));
+            assert!(parsed.is_ok(), "`dendrite {line}`: {:?}", parsed.err().map(|e| e.to_string()));
+            seen.push(args[0].to_owned());
+        }
+        for command in ["inspect", "predict", "evaluate", "export"] {
+            assert!(seen.iter().any(|s| s == command), "the README shows no `dendrite {command}`");
+        }
+    }
+}
