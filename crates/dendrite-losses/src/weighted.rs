@@ -133,13 +133,18 @@ fn check_classes(m: &Matrix, y_true: &[usize]) -> Result<()> {
 pub fn weighted_cross_entropy(p: &Matrix, y_true: &[usize], weights: Weights<'_>) -> Result<f32> {
     check_classes(p, y_true)?;
     let denominator = weights.denominator(p.nrows())?;
+    Ok(weighted_mean(p, y_true, weights.per_sample, denominator))
+}
+
+/// `Σ w_i · −ln clip(p[i, y_i]) / denominator`, for checked inputs.
+fn weighted_mean(p: &Matrix, y_true: &[usize], per_sample: &[f32], denominator: f64) -> f32 {
     let sum: f64 = y_true
         .iter()
-        .zip(weights.per_sample)
+        .zip(per_sample)
         .enumerate()
         .map(|(i, (&c, &w))| f64::from(w) * -f64::from(clip(p[(i, c)])).ln())
         .sum();
-    Ok((sum / denominator) as f32)
+    (sum / denominator) as f32
 }
 
 /// The gradient of [`weighted_cross_entropy`] with respect to `p`: `−w_i / p / denominator`
@@ -194,7 +199,7 @@ pub fn weighted_softmax_cross_entropy(
     check_classes(logits, y_true)?;
     let denominator = weights.denominator(logits.nrows())?;
     softmax_rows(logits, probabilities);
-    let loss = weighted_cross_entropy(probabilities, y_true, weights)?;
+    let loss = weighted_mean(probabilities, y_true, weights.per_sample, denominator);
     resize(dlogits, logits.nrows(), logits.ncols());
     for i in 0..logits.nrows() {
         let scale = f64::from(weights.per_sample[i]) / denominator;

@@ -267,26 +267,29 @@ impl Layer for Poison {
     }
 }
 
+/// Dense → Poison → ReLU → Dense → Softmax, poisoned on call `poison_at` (from 0) of the plug-in.
+fn poisoned_model(poison_at: usize, poison_gradient: bool) -> Result<Model, Error> {
+    let poison = Poison {
+        calls: 0,
+        poison_at,
+        poison_gradient,
+        output: Matrix::zeros(0, 0),
+        dinputs: Matrix::zeros(0, 0),
+    };
+    Model::builder(2)
+        .dense(8)
+        .layer(Box::new(poison))
+        .relu()
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .build()
+}
+
 #[test]
 fn a_nan_stops_training_naming_epoch_step_and_layer() -> TestResult {
     let (x, y, _, _) = data();
-    let model = |poison_gradient| {
-        let poison = Poison {
-            calls: 0,
-            poison_at: 5,
-            poison_gradient,
-            output: Matrix::zeros(0, 0),
-            dinputs: Matrix::zeros(0, 0),
-        };
-        Model::builder(2)
-            .dense(8)
-            .layer(Box::new(poison))
-            .relu()
-            .dense(3)
-            .softmax()
-            .loss(LossKind::CategoricalCrossEntropy)
-            .build()
-    };
+    let model = |poison_gradient| poisoned_model(5, poison_gradient);
     // Batches of 100: three steps per epoch, so the sixth call is epoch 2, step 2.
     let options =
         || FitOptions { epochs: 5, batch_size: Some(100), report: Report::Quiet, ..FitOptions::default() };
@@ -455,21 +458,7 @@ fn clipping_bounds_each_update() -> TestResult {
 #[test]
 fn a_divergence_returns_the_finished_epochs_and_the_log_keeps_them() -> TestResult {
     let (x, y, _, _) = data();
-    let poison = Poison {
-        calls: 0,
-        poison_at: 7,
-        poison_gradient: false,
-        output: Matrix::zeros(0, 0),
-        dinputs: Matrix::zeros(0, 0),
-    };
-    let mut model = Model::builder(2)
-        .dense(8)
-        .layer(Box::new(poison))
-        .relu()
-        .dense(3)
-        .softmax()
-        .loss(LossKind::CategoricalCrossEntropy)
-        .build()?;
+    let mut model = poisoned_model(7, false)?;
     let log = std::env::temp_dir().join(format!("dendrite-fit-log-{}.csv", std::process::id()));
     let options = FitOptions {
         epochs: 5,

@@ -5,8 +5,8 @@ use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
 use crate::optimizer::in_halves;
-use crate::schedule::validate;
-use crate::{Error, LrSchedule, Optimizer, Result};
+use crate::schedule::{non_negative, unit_interval, validate};
+use crate::{LrSchedule, Optimizer, Result};
 
 /// Settings of [`Adam`], with the book's defaults (learning rate 0.001, ε = 1e-7, β1 = 0.9,
 /// β2 = 0.999, no weight decay, no AMSGrad). [`AdamConfig::adamw`] gives AdamW's.
@@ -100,24 +100,12 @@ impl Adam {
     /// An Adam optimizer.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for a non-positive learning rate, a negative decay or a β
+    /// [`crate::Error::InvalidConfig`] for a non-positive learning rate, a negative decay or a β
     /// outside `[0, 1)`.
     pub fn new(config: AdamConfig) -> Result<Self> {
         validate("Adam", config.learning_rate, config.decay)?;
-        for (name, beta) in [("beta1", config.beta1), ("beta2", config.beta2)] {
-            if !(0.0..1.0).contains(&beta) {
-                return Err(Error::InvalidConfig {
-                    optimizer: "Adam",
-                    reason: format!("{name} must lie in [0, 1), got {beta}"),
-                });
-            }
-        }
-        if !(config.weight_decay >= 0.0 && config.weight_decay.is_finite()) {
-            return Err(Error::InvalidConfig {
-                optimizer: "Adam",
-                reason: format!("weight_decay must be non-negative and finite, got {}", config.weight_decay),
-            });
-        }
+        unit_interval("Adam", &[("beta1", config.beta1), ("beta2", config.beta2)])?;
+        non_negative("Adam", &[("weight_decay", config.weight_decay)])?;
         let name = if config.decoupled_weight_decay { "AdamW" } else { "Adam" };
         Ok(Self { config, core: Core::new(name, config.learning_rate, config.decay) })
     }

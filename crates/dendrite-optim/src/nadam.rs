@@ -3,8 +3,8 @@
 use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::{Core, in_halves};
-use crate::schedule::validate;
-use crate::{Error, LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result};
+use crate::schedule::{non_negative, unit_interval, validate};
+use crate::{LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result};
 
 const NAME: &str = "NAdam";
 
@@ -74,26 +74,15 @@ impl Nadam {
     /// A NAdam optimizer.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for a non-positive learning rate, a negative decay, weight
+    /// [`crate::Error::InvalidConfig`] for a non-positive learning rate, a negative decay, weight
     /// decay or momentum decay, or a β outside `[0, 1)`.
     pub fn new(config: NadamConfig) -> Result<Self> {
         validate(NAME, config.learning_rate, config.decay)?;
-        for (name, beta) in [("beta1", config.beta1), ("beta2", config.beta2)] {
-            if !(0.0..1.0).contains(&beta) {
-                return Err(Error::InvalidConfig {
-                    optimizer: NAME,
-                    reason: format!("{name} must lie in [0, 1), got {beta}"),
-                });
-            }
-        }
-        for (name, v) in [("weight_decay", config.weight_decay), ("momentum_decay", config.momentum_decay)] {
-            if !(v >= 0.0 && v.is_finite()) {
-                return Err(Error::InvalidConfig {
-                    optimizer: NAME,
-                    reason: format!("{name} must be non-negative and finite, got {v}"),
-                });
-            }
-        }
+        unit_interval(NAME, &[("beta1", config.beta1), ("beta2", config.beta2)])?;
+        non_negative(
+            NAME,
+            &[("weight_decay", config.weight_decay), ("momentum_decay", config.momentum_decay)],
+        )?;
         Ok(Self { config, core: Core::new(NAME, config.learning_rate, config.decay), mu_product: 1.0 })
     }
 

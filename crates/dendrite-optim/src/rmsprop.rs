@@ -5,8 +5,8 @@ use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
 use crate::optimizer::in_halves;
-use crate::schedule::validate;
-use crate::{Error, LrSchedule, Optimizer, Result};
+use crate::schedule::{non_negative, unit_interval, validate};
+use crate::{LrSchedule, Optimizer, Result};
 
 /// Settings of [`RmsProp`], with the book's defaults (learning rate 0.001, ε = 1e-7, ρ = 0.9).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -85,24 +85,12 @@ impl RmsProp {
     /// An RMSprop optimizer.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for a non-positive learning rate, a negative decay or `ρ`
+    /// [`crate::Error::InvalidConfig`] for a non-positive learning rate, a negative decay or `ρ`
     /// outside `[0, 1)`.
     pub fn new(config: RmsPropConfig) -> Result<Self> {
         validate("RMSprop", config.learning_rate, config.decay)?;
-        for (name, v) in [("rho", config.rho), ("momentum", config.momentum)] {
-            if !(0.0..1.0).contains(&v) {
-                return Err(Error::InvalidConfig {
-                    optimizer: "RMSprop",
-                    reason: format!("{name} must lie in [0, 1), got {v}"),
-                });
-            }
-        }
-        if !(config.weight_decay >= 0.0 && config.weight_decay.is_finite()) {
-            return Err(Error::InvalidConfig {
-                optimizer: "RMSprop",
-                reason: format!("weight_decay must be non-negative and finite, got {}", config.weight_decay),
-            });
-        }
+        unit_interval("RMSprop", &[("rho", config.rho), ("momentum", config.momentum)])?;
+        non_negative("RMSprop", &[("weight_decay", config.weight_decay)])?;
         Ok(Self { config, core: Core::new("RMSprop", config.learning_rate, config.decay) })
     }
 

@@ -37,11 +37,27 @@ pub(crate) fn validate(optimizer: &'static str, learning_rate: f64, decay: f64) 
             reason: format!("learning rate must be positive and finite, got {learning_rate}"),
         });
     }
-    if !(decay >= 0.0 && decay.is_finite()) {
-        return Err(crate::Error::InvalidConfig {
+    non_negative(optimizer, &[("decay", decay)])
+}
+
+/// Checks that each named setting is non-negative and finite (decays, weight decays).
+pub(crate) fn non_negative(optimizer: &'static str, settings: &[(&str, f64)]) -> crate::Result<()> {
+    match settings.iter().find(|(_, v)| !(*v >= 0.0 && v.is_finite())) {
+        Some((name, v)) => Err(crate::Error::InvalidConfig {
             optimizer,
-            reason: format!("decay must be non-negative and finite, got {decay}"),
-        });
+            reason: format!("{name} must be non-negative and finite, got {v}"),
+        }),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// Checks that each named setting (a β, ρ or momentum) lies in `[0, 1)`.
+pub(crate) fn unit_interval(optimizer: &'static str, settings: &[(&str, f64)]) -> crate::Result<()> {
+    match settings.iter().find(|(_, v)| !(0.0..1.0).contains(v)) {
+        Some((name, v)) => Err(crate::Error::InvalidConfig {
+            optimizer,
+            reason: format!("{name} must lie in [0, 1), got {v}"),
+        }),
+        None => Ok(()),
+    }
 }

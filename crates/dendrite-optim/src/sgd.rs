@@ -4,7 +4,7 @@ use dendrite_tensor::{Matrix, Parameterized};
 
 use crate::optimizer::Core;
 use crate::optimizer::in_halves;
-use crate::schedule::validate;
+use crate::schedule::{non_negative, unit_interval, validate};
 use crate::{Error, LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result};
 
 /// Settings of [`Sgd`], with the book's defaults (learning rate 1.0, no decay, no momentum, no
@@ -70,24 +70,14 @@ impl Sgd {
     /// momentum outside `[0, 1)`.
     pub fn new(config: SgdConfig) -> Result<Self> {
         validate(NAME, config.learning_rate, config.decay)?;
-        if !(0.0..1.0).contains(&config.momentum) {
-            return Err(Error::InvalidConfig {
-                optimizer: NAME,
-                reason: format!("momentum must lie in [0, 1), got {}", config.momentum),
-            });
-        }
+        unit_interval(NAME, &[("momentum", config.momentum)])?;
         if config.nesterov && config.momentum == 0.0 {
             return Err(Error::InvalidConfig {
                 optimizer: NAME,
                 reason: "Nesterov momentum needs a momentum above 0".to_owned(),
             });
         }
-        if !(config.weight_decay >= 0.0 && config.weight_decay.is_finite()) {
-            return Err(Error::InvalidConfig {
-                optimizer: NAME,
-                reason: format!("weight_decay must be non-negative and finite, got {}", config.weight_decay),
-            });
-        }
+        non_negative(NAME, &[("weight_decay", config.weight_decay)])?;
         let core = if config.momentum == 0.0 {
             Variant::Plain(Core::new(NAME, config.learning_rate, config.decay))
         } else {
