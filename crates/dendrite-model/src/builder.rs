@@ -51,6 +51,7 @@ pub struct ModelBuilder {
     init: Init,
     preprocessing: Preprocessing,
     class_names: Option<Vec<String>>,
+    plateau: Option<crate::LrPlateau>,
 }
 
 impl ModelBuilder {
@@ -65,6 +66,7 @@ impl ModelBuilder {
             init: Init::default(),
             preprocessing: Preprocessing::Identity,
             class_names: None,
+            plateau: None,
         }
     }
 
@@ -168,6 +170,13 @@ impl ModelBuilder {
     #[must_use]
     pub fn optimizer_boxed(mut self, optimizer: Box<dyn Optimizer>) -> Self {
         self.optimizer = Some(optimizer);
+        self
+    }
+
+    /// Reduce-on-plateau, which `fit` feeds after every epoch (default: none).
+    #[must_use]
+    pub fn reduce_on_plateau(mut self, plateau: crate::LrPlateau) -> Self {
+        self.plateau = Some(plateau);
         self
     }
 
@@ -320,6 +329,7 @@ impl ModelBuilder {
         let mut model = Model::from_parts(self.input_width, width, nodes, loss, optimizer, accuracy, rng);
         model.set_preprocessing(self.preprocessing)?;
         model.set_class_names(self.class_names)?;
+        model.plateau = self.plateau;
         Ok(model)
     }
 }

@@ -11,8 +11,9 @@ use serde::de::DeserializeOwned;
 pub const MAGIC: [u8; 8] = [0x89, b'D', b'N', b'D', b'\r', b'\n', 0x1a, b'\n'];
 
 /// The format version this build writes, and the newest it reads. Version 2 added the class
-/// names to model files; every version from 1 on is read.
-pub const FORMAT_VERSION: u32 = 2;
+/// names to model files, version 3 the optimizer's schedule and reduce-on-plateau; every
+/// version from 1 on is read.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Size of the header: magic (8), version (4), kind (4), payload length (8), CRC-32 (4).
 pub const HEADER_LEN: usize = 28;

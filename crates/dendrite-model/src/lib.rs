@@ -26,7 +26,9 @@ pub use atomic::{AtomicFile, write_atomic};
 pub use builder::ModelBuilder;
 pub use container::{FORMAT_VERSION, FileKind, FormatError, HEADER_LEN, Header, MAGIC, frame, read_header};
 pub use error::{Error, Result};
-pub use fit::{EarlyStopping, EpochHook, FitOptions, Flow, Monitor, Report, StepStats};
+pub use fit::{
+    Checkpoints, EarlyStopping, EpochHook, FitOptions, Flow, LrPlateau, Monitor, Report, StepStats,
+};
 #[cfg(feature = "csv")]
 pub use history::CsvLogger;
 pub use history::{EpochRecord, History};

@@ -35,6 +35,8 @@ pub struct Model {
     pub(crate) class_names: Option<Vec<String>>,
     /// Completed training epochs, over every `fit` (a checkpoint resumes from it).
     pub(crate) epochs: usize,
+    /// Reduce-on-plateau, which `fit` feeds after every epoch.
+    pub(crate) plateau: Option<crate::LrPlateau>,
     /// The buffers of training steps.
     pub(crate) workspace: Workspace,
     /// The buffers of the validation during `fit`, so that validating every epoch allocates
@@ -63,6 +65,7 @@ impl Clone for Model {
             preprocessing: self.preprocessing.clone(),
             class_names: self.class_names.clone(),
             epochs: self.epochs,
+            plateau: self.plateau.clone(),
             // Buffers: the clone makes its own at its first pass.
             workspace: Workspace::default(),
             validation_workspace: Workspace::default(),
@@ -111,6 +114,7 @@ impl Model {
             preprocessing: Preprocessing::Identity,
             class_names: None,
             epochs: 0,
+            plateau: None,
             workspace: Workspace::default(),
             validation_workspace: Workspace::default(),
         }
@@ -164,6 +168,17 @@ impl Model {
     #[must_use]
     pub fn loss(&self) -> LossKind {
         self.loss
+    }
+
+    /// Reduce-on-plateau, if the model has it.
+    #[must_use]
+    pub fn plateau(&self) -> Option<&crate::LrPlateau> {
+        self.plateau.as_ref()
+    }
+
+    /// Sets (or, with `None`, removes) reduce-on-plateau.
+    pub fn set_plateau(&mut self, plateau: Option<crate::LrPlateau>) {
+        self.plateau = plateau;
     }
 
     /// The optimizer.

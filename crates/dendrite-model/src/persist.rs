@@ -8,8 +8,10 @@ use dendrite_tensor::{Parameterized, Rng};
 
 use crate::atomic::write_atomic;
 use crate::container::{self, FileKind};
-use crate::record::{CheckpointRecord, ModelRecord, ModelRecordV2, TensorRecord, WeightsRecord};
-use crate::{Error, FormatError, LayerRegistry, Model, Node, Result};
+use crate::record::{
+    CheckpointRecord, ModelRecord, ModelRecordV2, ModelRecordV3, TensorRecord, WeightsRecord,
+};
+use crate::{Error, FormatError, LayerRegistry, LrPlateau, Model, Node, Result};
 
 /// Every parameter of `layers` in visitor order, named `"<layer index>.<parameter name>"`.
 fn param_records(layers: &[Node]) -> Vec<TensorRecord> {
@@ -51,15 +53,26 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 impl Model {
-    fn record(&self, checkpoint: bool) -> Result<ModelRecordV2> {
+    fn record(&self, checkpoint: bool) -> Result<ModelRecordV3> {
         // A file that could not restore the optimizer would reload with another: refused.
         let spec = self.optimizer.spec().ok_or_else(|| {
             Error::InvalidSetting(format!(
-                "the {} optimizer has a custom learning-rate schedule, which a model file cannot store; \
-                 save_weights keeps the weights alone",
+                "the {} optimizer has a custom learning-rate schedule, which a model file cannot store \
+                 (the built-in ones of dendrite_optim::Schedule can be); save_weights keeps the weights alone",
                 self.optimizer.name()
             ))
         })?;
+        let schedule_json = match self.optimizer.schedule() {
+            Some(s) => {
+                let json = serde_json::to_string(&s).map_err(|e| invalid(format!("schedule: {e}")))?;
+                // A schedule that would not load again (nested past the decoder's depth) is
+                // refused now, not found out when the file is read.
+                serde_json::from_str::<dendrite_optim::Schedule>(&json)
+                    .map_err(|e| Error::InvalidSetting(format!("the schedule cannot be stored: {e}")))?;
+                Some(json)
+            }
+            None => None,
+        };
         let checkpoint = if checkpoint {
             let state = self.optimizer.state(&self.nodes);
             debug_assert_eq!(state.spec, Some(spec));
@@ -91,7 +104,11 @@ impl Model {
             params: param_records(&self.nodes),
             checkpoint,
         };
-        Ok(ModelRecordV2 { model, class_names: self.class_names.clone() })
+        Ok(ModelRecordV3 {
+            v2: ModelRecordV2 { model, class_names: self.class_names.clone() },
+            schedule_json,
+            plateau: self.plateau.clone(),
+        })
     }
 
     /// The model file's bytes: architecture, weights, loss, metric, preprocessing and the
@@ -156,16 +173,41 @@ impl Model {
     /// As [`Model::load`].
     pub fn from_bytes(bytes: &[u8], registry: &LayerRegistry) -> Result<Model> {
         let (header, payload) = container::payload(FileKind::Model, bytes)?;
-        let record: ModelRecordV2 = match header.version {
-            1 => ModelRecordV2 { model: container::decode_payload(payload)?, class_names: None },
+        let record: ModelRecordV3 = match header.version {
+            1 => ModelRecordV3 {
+                v2: ModelRecordV2 { model: container::decode_payload(payload)?, class_names: None },
+                schedule_json: None,
+                plateau: None,
+            },
+            2 => {
+                ModelRecordV3 { v2: container::decode_payload(payload)?, schedule_json: None, plateau: None }
+            }
             _ => container::decode_payload(payload)?,
         };
-        let mut model = Self::from_record(record.model, registry)?;
-        model.set_class_names(record.class_names).map_err(|e| invalid(e.to_string()))?;
+        let schedule = match &record.schedule_json {
+            Some(json) => {
+                let schedule = serde_json::from_str::<dendrite_optim::Schedule>(json)
+                    .map_err(|e| invalid(format!("schedule: {e}")))?;
+                schedule.validate().map_err(|e| invalid(format!("schedule: {e}")))?;
+                Some(schedule)
+            }
+            None => None,
+        };
+        if let Some(plateau) = &record.plateau {
+            LrPlateau::new(plateau.monitor(), *plateau.state().config())
+                .map_err(|e| invalid(format!("reduce-on-plateau: {e}")))?;
+        }
+        let mut model = Self::from_record(record.v2.model, schedule, registry)?;
+        model.set_class_names(record.v2.class_names).map_err(|e| invalid(e.to_string()))?;
+        model.plateau = record.plateau;
         Ok(model)
     }
 
-    fn from_record(record: ModelRecord, registry: &LayerRegistry) -> Result<Model> {
+    fn from_record(
+        record: ModelRecord,
+        schedule: Option<dendrite_optim::Schedule>,
+        registry: &LayerRegistry,
+    ) -> Result<Model> {
         let input_width = usize::try_from(record.input_width)
             .ok()
             .filter(|&w| w > 0)
@@ -219,7 +261,7 @@ impl Model {
         }
         record.preprocessing.validate(input_width)?;
         let optimizer = match record.optimizer {
-            Some(spec) => spec.build()?,
+            Some(spec) => spec.build_with_schedule(schedule)?,
             None => Box::new(Adam::new(AdamConfig::default())?),
         };
         let mut model =

@@ -9,7 +9,7 @@ use dendrite_tensor::bounded::{bounded_option_vec, bounded_vec, bounded_vec_of_v
 use dendrite_tensor::{Matrix, Rng};
 use serde::{Deserialize, Serialize};
 
-use crate::{Accuracy, FormatError, LossKind, Preprocessing};
+use crate::{Accuracy, FormatError, LossKind, LrPlateau, Preprocessing};
 
 /// A named matrix: rows, columns and the values in column-major order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +44,18 @@ impl TensorRecord {
     pub(crate) fn shape(&self) -> (u64, u64) {
         (self.rows, self.cols)
     }
+}
+
+/// A whole model (file kind 1), as format version 3 writes it: version 2's fields, then the
+/// optimizer's schedule (when one replaced the inverse-time decay of its settings) and the
+/// model's reduce-on-plateau.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ModelRecordV3 {
+    pub(crate) v2: ModelRecordV2,
+    /// The schedule as JSON text (the layout of `Schedule`'s serde derive): a sequence nests
+    /// schedules, and JSON's decoder bounds the depth of a hostile file's nesting.
+    pub(crate) schedule_json: Option<String>,
+    pub(crate) plateau: Option<LrPlateau>,
 }
 
 /// A whole model (file kind 1), as format version 2 writes it: version 1's fields, then the

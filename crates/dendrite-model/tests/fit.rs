@@ -522,3 +522,114 @@ fn early_stopping_on_a_maximized_metric_stops_where_the_values_say() -> TestResu
     assert_eq!(stopped.epochs[..], full.epochs[..stop_after]);
     Ok(())
 }
+
+/// Reduce-on-plateau in `fit`. With a rate too small to move any weight, the monitored loss is
+/// the same every epoch, so the rate must halve after every `patience + 1` epochs (with the
+/// cooldown's epochs not counted), down to the floor. On a real run, the rates recorded equal
+/// those of a `ReduceOnPlateau` fed the recorded values by hand.
+#[test]
+fn reduce_on_plateau_lowers_the_rate_where_the_values_say() -> TestResult {
+    use dendrite_model::{LrPlateau, Monitor};
+    use dendrite_optim::{PlateauConfig, ReduceOnPlateau, Sgd, SgdConfig};
+    let (x, y, vx, vy) = data();
+    // No minimum reduction (eps): the rate is far below PyTorch's default of 1e-8.
+    let config = PlateauConfig {
+        patience: 2,
+        factor: 0.5,
+        cooldown: 1,
+        min_lr: 1e-12 / 8.0,
+        eps: 0.0,
+        ..PlateauConfig::default()
+    };
+    let mut frozen = Model::builder(2)
+        .dense(8)
+        .relu()
+        .dense(3)
+        .softmax()
+        .loss(LossKind::CategoricalCrossEntropy)
+        .optimizer(Sgd::new(SgdConfig { learning_rate: 1e-12, ..SgdConfig::default() })?)
+        .reduce_on_plateau(LrPlateau::new(Monitor::Loss, config)?)
+        .build()?;
+    let history = frozen.fit(
+        &x,
+        Targets::Classes(&y),
+        FitOptions { epochs: 16, report: Report::Quiet, ..FitOptions::default() },
+    )?;
+    assert!(history.epochs.windows(2).all(|w| w[0].loss == w[1].loss), "the loss stands still");
+    // Epoch 0 sets the best; epochs 1–3 are bad, so the rate halves after epoch 3; epoch 4 is
+    // cooldown, 5–7 bad: halved after 7; then after 11 and 15, where the floor holds it.
+    let rates: Vec<f64> = history.epochs.iter().map(|r| r.learning_rate / 1e-12).collect();
+    let want = [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.125, 0.125, 0.125, 0.125];
+    for (got, want) in rates.iter().zip(want) {
+        assert!((got - want).abs() < 1e-9, "{rates:?}");
+    }
+    assert_eq!(frozen.optimizer().base_learning_rate(), 1e-12 / 8.0, "the floor");
+
+    // A learning run, watched on the validation accuracy (maximized).
+    let config = PlateauConfig { patience: 1, factor: 0.7, threshold: 0.0, ..PlateauConfig::default() };
+    let mut model = spiral_model(4)?;
+    model.set_plateau(Some(LrPlateau::new(Monitor::ValidationAccuracy, config)?));
+    let options = FitOptions {
+        epochs: 60,
+        validation: Some((&vx, Targets::Classes(&vy))),
+        report: Report::Quiet,
+        print_every: 0,
+        ..FitOptions::default()
+    };
+    let history = model.fit(&x, Targets::Classes(&y), options)?;
+    let mut by_hand =
+        ReduceOnPlateau::new(PlateauConfig { mode: dendrite_optim::PlateauMode::Max, ..config })?;
+    let (mut base, mut reductions) = (0.05, 0);
+    for pair in history.epochs.windows(2) {
+        let next = by_hand.step(pair[0].validation_accuracy.ok_or("validated")?, base);
+        reductions += usize::from(next < base);
+        base = next;
+        // Adam's rate of the next epoch's last step, with the book's decay on the new base.
+        let steps = (pair[1].epoch + 1) as f64;
+        let want = base / (1.0 + 5e-5 * (steps - 1.0));
+        assert!((pair[1].learning_rate - want).abs() < 1e-12 * want, "epoch {}", pair[1].epoch);
+    }
+    assert!(reductions >= 2, "the run plateaus and the rate falls ({reductions} reductions)");
+    Ok(())
+}
+
+/// The checkpoint callback: periodic files (the last two kept) and the best epoch by the
+/// validation loss, which loads with that epoch's counter; training resumed from a periodic file
+/// ends at the uninterrupted run's weights.
+#[test]
+fn checkpoints_keep_the_last_files_and_the_best_epoch() -> TestResult {
+    use dendrite_model::{Checkpoints, Monitor};
+    let (x, y, vx, vy) = data();
+    let dir = std::env::temp_dir().join(format!("dendrite-fit-checkpoints-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let options = |epochs, hook| FitOptions {
+        epochs,
+        batch_size: Some(64),
+        validation: Some((&vx, Targets::Classes(&vy))),
+        on_epoch_end: hook,
+        report: Report::Quiet,
+        ..FitOptions::default()
+    };
+    let hook = Checkpoints::every(&dir, 3).keep_last(2).best(Monitor::ValidationLoss).into_hook();
+    let mut model = spiral_model(6)?;
+    let history = model.fit(&x, Targets::Classes(&y), options(20, Some(hook)))?;
+    // Batches number epochs from 1: every third of 1..=20 is 3, 6, …, 18; the last two stay.
+    let mut files: Vec<String> = std::fs::read_dir(&dir)?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    files.sort();
+    assert_eq!(files, ["checkpoint-best.dnd", "checkpoint-epoch-00015.dnd", "checkpoint-epoch-00018.dnd"]);
+    let losses: Vec<f64> =
+        history.epochs.iter().map(|r| r.validation_loss.unwrap_or(f64::INFINITY)).collect();
+    let best = (0..losses.len()).min_by(|&a, &b| losses[a].total_cmp(&losses[b])).ok_or("epochs")?;
+    let best_model = Model::load(dir.join("checkpoint-best.dnd"))?;
+    assert_eq!(best_model.epochs(), best + 1, "the best file holds epoch {}", history.epochs[best].epoch);
+    let v = best_model.evaluate(&vx, Targets::Classes(&vy))?;
+    assert!((f64::from(v.loss) - losses[best]).abs() < 1e-6, "{} vs {}", v.loss, losses[best]);
+
+    let mut resumed = Model::load(dir.join("checkpoint-epoch-00015.dnd"))?;
+    resumed.fit(&x, Targets::Classes(&y), options(5, None))?;
+    assert!(weights(&resumed) == weights(&model), "15 + 5 epochs equal 20");
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}

@@ -318,7 +318,7 @@ fn wrong_magic_future_version_and_huge_claims() -> TestResult {
     let mut future = bytes.clone();
     future[8..12].copy_from_slice(&7u32.to_le_bytes());
     let err = Model::from_bytes(&future, &registry).unwrap_err();
-    assert_eq!(err.to_string(), "format version 7 is newer than this build reads (up to 2)");
+    assert_eq!(err.to_string(), "format version 7 is newer than this build reads (up to 3)");
     let mut long = bytes.clone();
     long[16..24].copy_from_slice(&(1u64 << 40).to_le_bytes());
     assert!(matches!(
@@ -495,6 +495,32 @@ fn the_format_version_2_fixture_loads_with_its_class_names() -> TestResult {
     Ok(())
 }
 
+/// The version-3 fixture: a checkpoint with a schedule and reduce-on-plateau. It loads, predicts
+/// its bits and classes, and restores the schedule, the lowered base rate and the plateau's state.
+#[test]
+fn the_format_version_3_fixture_loads_with_its_schedule_and_plateau() -> TestResult {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let model = Model::load(format!("{dir}/model-v3.dnd"))?;
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/model-v3.json"))?)?;
+    let inputs: Vec<f32> = serde_json::from_value(expected["inputs"].clone())?;
+    let rows = expected["rows"].as_u64().ok_or("rows")? as usize;
+    let x = Matrix::from_row_slice(rows, inputs.len() / rows, &inputs);
+    let want: Vec<u32> = serde_json::from_value(expected["prediction_bits_row_major"].clone())?;
+    let got: Vec<u32> = model.predict(&x)?.transpose().iter().map(|v| v.to_bits()).collect();
+    assert_eq!(got, want);
+    let classes: Vec<usize> = serde_json::from_value(expected["classes"].clone())?;
+    assert_eq!(model.predict_classes(&x)?, classes);
+    assert_eq!(model.epochs(), 30);
+    let schedule: dendrite_optim::Schedule = serde_json::from_value(expected["schedule"].clone())?;
+    assert_eq!(model.optimizer().schedule(), Some(schedule));
+    assert_eq!(model.optimizer().name(), "AdamW");
+    assert_eq!(Some(model.optimizer().base_learning_rate()), expected["base_learning_rate"].as_f64());
+    let plateau: dendrite_model::LrPlateau = serde_json::from_value(expected["plateau"].clone())?;
+    assert_eq!(model.plateau(), Some(&plateau));
+    Ok(())
+}
+
 /// Class names round-trip through a model file; a model without them loads without them, and a
 /// file from version 1 has none.
 #[test]
@@ -630,5 +656,140 @@ fn saving_an_unstorable_optimizer_is_an_error() -> TestResult {
     assert!(!path.exists(), "nothing is written");
     model.save_weights(dir.join("m.weights.dnd"))?;
     std::fs::remove_dir_all(dir)?;
+    Ok(())
+}
+
+/// Every built-in schedule, on the optimizer it suits, and reduce-on-plateau: 20 epochs, a
+/// checkpoint, a load and 20 more equal 40 straight, bit for bit; a plain model file keeps the
+/// schedule and the plateau's state too.
+#[test]
+fn every_schedule_and_reduce_on_plateau_resume_bit_identically() -> TestResult {
+    use dendrite_model::{LrPlateau, Monitor};
+    use dendrite_optim::{Anneal, OptimizerSpec, PlateauConfig, Schedule, SgdConfig, Threshold};
+    let (x, y) = spiral();
+    // 180 samples in batches of 32: 6 steps an epoch, 240 in the 40 epochs.
+    let adam = OptimizerSpec::Adam(AdamConfig { learning_rate: 0.02, ..AdamConfig::default() });
+    let sgd = OptimizerSpec::Sgd(SgdConfig { learning_rate: 0.5, momentum: 0.9, ..SgdConfig::default() });
+    let one_cycle = |momentum: Option<(f64, f64)>| Schedule::OneCycle {
+        max_lr: 0.05,
+        total_steps: 240,
+        pct_start: 0.3,
+        anneal: Anneal::Cos,
+        div_factor: 25.0,
+        final_div_factor: 1e4,
+        three_phase: momentum.is_none(),
+        momentum,
+    };
+    let cases = [
+        (adam, Some(Schedule::InverseTime { decay: 1e-3 }), None),
+        (adam, Some(Schedule::Step { step_size: 50, gamma: 0.7 }), None),
+        (sgd, Some(Schedule::MultiStep { milestones: vec![60, 180], gamma: 0.5 }), None),
+        (adam, Some(Schedule::Exponential { gamma: 0.995 }), None),
+        (adam, Some(Schedule::Cosine { t_max: 240, eta_min: 1e-4 }), None),
+        (adam, Some(Schedule::Linear { start_factor: 0.1, end_factor: 1.0, total_iters: 180 }), None),
+        (
+            adam,
+            Some(Schedule::Sequence {
+                schedules: vec![
+                    Schedule::Linear { start_factor: 0.1, end_factor: 1.0, total_iters: 50 },
+                    Schedule::Cosine { t_max: 190, eta_min: 1e-4 },
+                ],
+                milestones: vec![50],
+            }),
+            None,
+        ),
+        (sgd, Some(one_cycle(Some((0.85, 0.95)))), None),
+        (adam, Some(one_cycle(Some((0.85, 0.95)))), None),
+        (adam, Some(one_cycle(None)), None),
+        (adam, Some(Schedule::Polynomial { total_iters: 240, power: 2.0 }), None),
+        (
+            adam,
+            None,
+            Some(LrPlateau::new(
+                Monitor::Loss,
+                PlateauConfig {
+                    patience: 1,
+                    factor: 0.5,
+                    threshold: 0.02,
+                    threshold_mode: Threshold::Relative,
+                    cooldown: 1,
+                    ..PlateauConfig::default()
+                },
+            )?),
+        ),
+    ];
+    let dir = scratch("resume-schedules")?;
+    for (spec, schedule, plateau) in cases {
+        let build = || -> Result<Model, Error> {
+            let mut builder = Model::builder(2)
+                .dense(16)
+                .relu()
+                .dropout(0.1)
+                .dense(3)
+                .softmax()
+                .loss(LossKind::CategoricalCrossEntropy)
+                .optimizer_boxed(spec.build_with_schedule(schedule.clone())?)
+                .seed(5);
+            if let Some(p) = plateau.clone() {
+                builder = builder.reduce_on_plateau(p);
+            }
+            builder.build()
+        };
+        let options = || FitOptions {
+            epochs: 20,
+            batch_size: Some(32),
+            report: Report::Quiet,
+            ..FitOptions::default()
+        };
+        let mut straight = build()?;
+        let history = straight.fit(&x, Targets::Classes(&y), FitOptions { epochs: 40, ..options() })?;
+        let rates: Vec<f64> = history.epochs.iter().map(|r| r.learning_rate).collect();
+        let moves = |r: &[f64]| r.windows(2).any(|w| w[0] != w[1]);
+        assert!(
+            moves(&rates[..20]) && moves(&rates[20..]),
+            "{schedule:?} {plateau:?}: the rate moves in both halves"
+        );
+        let mut first = build()?;
+        first.fit(&x, Targets::Classes(&y), options())?;
+        let path = dir.join("checkpoint.dnd");
+        first.save_checkpoint(&path)?;
+        let mut resumed = Model::load(&path)?;
+        assert_eq!(resumed.optimizer().schedule(), schedule, "the schedule survives the file");
+        assert_eq!(resumed.plateau(), first.plateau(), "the plateau's state survives the file");
+        let second = resumed.fit(&x, Targets::Classes(&y), options())?;
+        let resumed_rates: Vec<f64> = second.epochs.iter().map(|r| r.learning_rate).collect();
+        assert_eq!(resumed_rates, rates[20..], "{schedule:?} {plateau:?}: the rates go on");
+        assert!(
+            weights(&resumed) == weights(&straight),
+            "{schedule:?} {plateau:?}: 40 straight and 20 + 20 differ"
+        );
+        let plain = Model::from_bytes(&straight.to_bytes()?, &LayerRegistry::new())?;
+        assert_eq!(plain.optimizer().schedule(), schedule);
+        assert_eq!(plain.plateau(), straight.plateau());
+    }
+    std::fs::remove_dir_all(dir)?;
+    Ok(())
+}
+
+/// A stored schedule that is out of range, or nested deeper than the decoder allows, is a
+/// format error on load, never a panic; one that could not load again is refused on save.
+#[test]
+fn a_bad_stored_schedule_is_a_format_error() -> TestResult {
+    use dendrite_optim::{Schedule, Sgd, SgdConfig};
+    let build = |schedule: Schedule| -> Result<Model, Error> {
+        let sgd = Sgd::new(SgdConfig::default())?.with_schedule(Box::new(schedule));
+        Model::builder(2).dense(3).softmax().loss(LossKind::CategoricalCrossEntropy).optimizer(sgd).build()
+    };
+    let bad = build(Schedule::Step { step_size: 0, gamma: 0.5 })?;
+    let err = Model::from_bytes(&bad.to_bytes()?, &LayerRegistry::new()).unwrap_err();
+    assert!(matches!(err, Error::Format(_)), "{err}");
+    assert!(err.to_string().contains("schedule: ") && err.to_string().contains("step_size"), "{err}");
+
+    let mut deep = Schedule::Exponential { gamma: 0.9 };
+    for _ in 0..300 {
+        deep = Schedule::Sequence { schedules: vec![deep], milestones: vec![] };
+    }
+    let err = build(deep)?.to_bytes().unwrap_err();
+    assert!(err.to_string().contains("schedule"), "{err}");
     Ok(())
 }

@@ -132,6 +132,7 @@ impl Optimizer for Adam {
     fn step(&mut self, params: &mut dyn Parameterized) -> Result<()> {
         let AdamConfig { epsilon, beta1, beta2, weight_decay, decoupled_weight_decay, amsgrad, .. } =
             self.config;
+        let beta1 = self.core.scheduled_momentum().unwrap_or(beta1);
         let (eps, b1, b2) = (epsilon as f32, beta1 as f32, beta2 as f32);
         let (one_minus_b1, one_minus_b2) = ((1.0 - beta1) as f32, (1.0 - beta2) as f32);
         let book = weight_decay == 0.0 && !amsgrad;

@@ -153,7 +153,21 @@ impl Optimizer for Nadam {
     }
 
     fn spec(&self) -> Option<OptimizerSpec> {
-        self.core.spec_if_builtin(OptimizerSpec::Nadam(self.config))
+        self.core.spec_if_storable(OptimizerSpec::Nadam(self.config))
+    }
+
+    fn schedule(&self) -> Option<crate::Schedule> {
+        self.core.schedule()
+    }
+
+    fn base_learning_rate(&self) -> f64 {
+        self.core.base_learning_rate()
+    }
+
+    fn set_base_learning_rate(&mut self, learning_rate: f64) -> Result<()> {
+        self.core.set_base_learning_rate(learning_rate)?;
+        self.config.learning_rate = learning_rate;
+        Ok(())
     }
 
     fn state(&self, params: &dyn Parameterized) -> OptimizerState {

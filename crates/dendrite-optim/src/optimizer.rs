@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use dendrite_tensor::{Matrix, Param, ParamId, Parameterized, Shape};
 
-use crate::{Error, InverseTimeDecay, LrSchedule, OptimizerSpec, Result};
+use crate::{Error, InverseTimeDecay, LrSchedule, OptimizerSpec, Result, Schedule};
 
 /// Parameters with at least this many entries are updated in two halves, on two threads with
 /// dendrite-tensor's `threading` feature (a hand-over costs about a microsecond; an Adam pass
@@ -79,9 +79,26 @@ pub trait Optimizer: dyn_clone::DynClone + Send + Sync + std::fmt::Debug {
     /// The number of completed steps.
     fn iterations(&self) -> u64;
 
-    /// The settings as a serializable spec, or `None` when a custom schedule replaced the
-    /// built-in decay.
+    /// The settings as a serializable spec (with the current base rate), or `None` when a
+    /// schedule that model files cannot store replaced the built-in decay.
     fn spec(&self) -> Option<OptimizerSpec>;
+
+    /// The schedule that replaced the built-in inverse-time decay, when there is one and model
+    /// files can store it; `None` otherwise ([`Optimizer::spec`] is `None` for a schedule that
+    /// cannot be stored).
+    fn schedule(&self) -> Option<Schedule> {
+        None
+    }
+
+    /// The base learning rate that the schedule scales.
+    fn base_learning_rate(&self) -> f64;
+
+    /// Replaces the base learning rate (reduce-on-plateau lowers it); the schedule, the step
+    /// counter and the state go on.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a rate that is not positive and finite.
+    fn set_base_learning_rate(&mut self, learning_rate: f64) -> Result<()>;
 
     /// A snapshot of the state for the parameters `params` holds, in visitor order.
     fn state(&self, params: &dyn Parameterized) -> OptimizerState;
@@ -105,7 +122,8 @@ pub(crate) struct Core<S> {
     iterations: u64,
     current_lr: f64,
     state: HashMap<ParamId, S>,
-    custom_schedule: bool,
+    /// Whether `schedule` replaced the built-in inverse-time decay.
+    replaced: bool,
 }
 
 /// Per-parameter state made of matrices of the parameter's shape.
@@ -131,18 +149,41 @@ impl<S: ParamState> Core<S> {
             iterations: 0,
             current_lr: base_lr,
             state: HashMap::new(),
-            custom_schedule: false,
+            replaced: false,
         }
     }
 
     pub(crate) fn set_schedule(&mut self, schedule: Box<dyn LrSchedule>) {
         self.schedule = schedule;
-        self.custom_schedule = true;
+        self.replaced = true;
     }
 
-    /// `spec` unless a custom schedule replaced the built-in decay.
-    pub(crate) fn spec_if_builtin(&self, spec: OptimizerSpec) -> Option<OptimizerSpec> {
-        (!self.custom_schedule).then_some(spec)
+    /// `spec` unless a schedule that files cannot store replaced the built-in decay.
+    pub(crate) fn spec_if_storable(&self, spec: OptimizerSpec) -> Option<OptimizerSpec> {
+        (!self.replaced || self.schedule.to_schedule().is_some()).then_some(spec)
+    }
+
+    /// The replacing schedule, if files can store it.
+    pub(crate) fn schedule(&self) -> Option<Schedule> {
+        if self.replaced { self.schedule.to_schedule() } else { None }
+    }
+
+    /// The momentum the schedule gives the next step, if it cycles one.
+    pub(crate) fn scheduled_momentum(&self) -> Option<f64> {
+        self.schedule.momentum(self.iterations)
+    }
+
+    pub(crate) fn base_learning_rate(&self) -> f64 {
+        self.base_lr
+    }
+
+    pub(crate) fn set_base_learning_rate(&mut self, learning_rate: f64) -> Result<()> {
+        crate::schedule::validate(self.name, learning_rate, 0.0)?;
+        if self.iterations == 0 {
+            self.current_lr = learning_rate;
+        }
+        self.base_lr = learning_rate;
+        Ok(())
     }
 
     pub(crate) fn state(&self, spec: Option<OptimizerSpec>, params: &dyn Parameterized) -> OptimizerState {
@@ -343,7 +384,21 @@ macro_rules! forward_to_core {
         }
 
         fn spec(&self) -> Option<crate::OptimizerSpec> {
-            self.core.spec_if_builtin(crate::OptimizerSpec::$variant(self.config))
+            self.core.spec_if_storable(crate::OptimizerSpec::$variant(self.config))
+        }
+
+        fn schedule(&self) -> Option<crate::Schedule> {
+            self.core.schedule()
+        }
+
+        fn base_learning_rate(&self) -> f64 {
+            self.core.base_learning_rate()
+        }
+
+        fn set_base_learning_rate(&mut self, learning_rate: f64) -> crate::Result<()> {
+            self.core.set_base_learning_rate(learning_rate)?;
+            self.config.learning_rate = learning_rate;
+            Ok(())
         }
 
         fn state(&self, params: &dyn dendrite_tensor::Parameterized) -> crate::OptimizerState {

@@ -115,6 +115,7 @@ impl Optimizer for RmsProp {
 
     fn step(&mut self, params: &mut dyn Parameterized) -> Result<()> {
         let RmsPropConfig { epsilon, rho, momentum, centered, weight_decay, .. } = self.config;
+        let momentum = self.core.scheduled_momentum().unwrap_or(momentum);
         let (eps, mu, decay) = (epsilon as f32, momentum as f32, weight_decay as f32);
         let (rho, one_minus_rho) = (rho as f32, (1.0 - rho) as f32);
         let book = momentum == 0.0 && !centered && weight_decay == 0.0;

@@ -4,6 +4,20 @@
 pub trait LrSchedule: dyn_clone::DynClone + Send + Sync + std::fmt::Debug {
     /// The learning rate for the step that follows `step` completed ones.
     fn learning_rate(&self, base: f64, step: u64) -> f64;
+
+    /// The momentum for the step that follows `step` completed ones, when the schedule cycles
+    /// it (one-cycle with a momentum range: SGD's and RMSprop's momentum, Adam's `beta1`);
+    /// `None` leaves the optimizer's own.
+    fn momentum(&self, step: u64) -> Option<f64> {
+        let _ = step;
+        None
+    }
+
+    /// The schedule as a value that model files store, or `None` for one they cannot (then a
+    /// model whose optimizer runs it cannot be saved).
+    fn to_schedule(&self) -> Option<crate::Schedule> {
+        None
+    }
 }
 
 dyn_clone::clone_trait_object!(LrSchedule);
@@ -26,6 +40,10 @@ pub struct InverseTimeDecay {
 impl LrSchedule for InverseTimeDecay {
     fn learning_rate(&self, base: f64, step: u64) -> f64 {
         if self.decay == 0.0 { base } else { base * (1.0 / (1.0 + self.decay * step as f64)) }
+    }
+
+    fn to_schedule(&self) -> Option<crate::Schedule> {
+        Some(crate::Schedule::InverseTime { decay: self.decay })
     }
 }
 

@@ -293,26 +293,6 @@ impl Schedule {
         }
         None
     }
-
-    /// The momentum of step `t` of a one-cycle schedule with a momentum range; `None` for every
-    /// other schedule.
-    ///
-    /// # Example
-    /// ```
-    /// use dendrite_optim::{Anneal, Schedule};
-    /// let s = Schedule::OneCycle {
-    ///     max_lr: 0.1, total_steps: 30, pct_start: 0.3, anneal: Anneal::Cos,
-    ///     div_factor: 25.0, final_div_factor: 1e4, three_phase: false, momentum: Some((0.85, 0.95)),
-    /// };
-    /// assert_eq!(s.momentum(0), Some(0.95));
-    /// ```
-    #[must_use]
-    pub fn momentum(&self, step: u64) -> Option<f64> {
-        match self {
-            Schedule::OneCycle { momentum: Some(_), .. } => self.one_cycle_at(step, true),
-            _ => None,
-        }
-    }
 }
 
 impl LrSchedule for Schedule {
@@ -349,6 +329,33 @@ impl LrSchedule for Schedule {
                 base * (1.0 - step.min(total) as f64 / total as f64).powf(*power)
             }
         }
+    }
+
+    /// The momentum of a one-cycle schedule with a momentum range (also inside a sequence).
+    ///
+    /// # Example
+    /// ```
+    /// use dendrite_optim::{Anneal, LrSchedule, Schedule};
+    /// let s = Schedule::OneCycle {
+    ///     max_lr: 0.1, total_steps: 30, pct_start: 0.3, anneal: Anneal::Cos,
+    ///     div_factor: 25.0, final_div_factor: 1e4, three_phase: false, momentum: Some((0.85, 0.95)),
+    /// };
+    /// assert_eq!(s.momentum(0), Some(0.95));
+    /// ```
+    fn momentum(&self, step: u64) -> Option<f64> {
+        match self {
+            Schedule::OneCycle { momentum: Some(_), .. } => self.one_cycle_at(step, true),
+            Schedule::Sequence { schedules, milestones } => {
+                let k = milestones.iter().filter(|&&m| m <= step).count();
+                let start = if k == 0 { 0 } else { milestones[k - 1] };
+                schedules.get(k).and_then(|s| s.momentum(step - start))
+            }
+            _ => None,
+        }
+    }
+
+    fn to_schedule(&self) -> Option<Schedule> {
+        Some(self.clone())
     }
 }
 
@@ -486,6 +493,12 @@ impl ReduceOnPlateau {
             }
         }
         lr
+    }
+
+    /// The settings.
+    #[must_use]
+    pub fn config(&self) -> &PlateauConfig {
+        &self.config
     }
 
     /// The best value so far (±∞ before the first).

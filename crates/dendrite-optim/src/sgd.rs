@@ -86,9 +86,13 @@ impl Sgd {
         Ok(Self { config, core })
     }
 
-    /// Replaces the inverse-time decay with another schedule.
+    /// Replaces the inverse-time decay with another schedule. A schedule that cycles the
+    /// momentum (one-cycle) gives plain SGD a momentum buffer.
     #[must_use]
     pub fn with_schedule(mut self, schedule: Box<dyn LrSchedule>) -> Self {
+        if schedule.momentum(0).is_some() && matches!(self.core, Variant::Plain(_)) {
+            self.core = Variant::Momentum(Core::new(NAME, self.config.learning_rate, self.config.decay));
+        }
         match &mut self.core {
             Variant::Plain(c) => c.set_schedule(schedule),
             Variant::Momentum(c) => c.set_schedule(schedule),
@@ -109,7 +113,6 @@ impl Optimizer for Sgd {
     }
 
     fn step(&mut self, params: &mut dyn Parameterized) -> Result<()> {
-        let momentum = self.config.momentum as f32;
         let (decay, nesterov) = (self.config.weight_decay as f32, self.config.nesterov);
         match &mut self.core {
             Variant::Plain(core) => core.step(params, |p, (), lr, _| {
@@ -121,20 +124,23 @@ impl Optimizer for Sgd {
                     }
                 });
             }),
-            Variant::Momentum(core) => core.step(params, |p, u, lr, _| {
-                let lr = lr as f32;
-                in_halves(&mut p.value, &p.grad, [u], |w, g, [u]| {
-                    for ((w, &g), u) in w.iter_mut().zip(g).zip(u) {
-                        let g = if decay == 0.0 { g } else { g + decay * *w };
-                        *u = momentum * *u - lr * g;
-                        if nesterov {
-                            *w += momentum * *u - lr * g;
-                        } else {
-                            *w += *u;
+            Variant::Momentum(core) => {
+                let momentum = core.scheduled_momentum().unwrap_or(self.config.momentum) as f32;
+                core.step(params, |p, u, lr, _| {
+                    let lr = lr as f32;
+                    in_halves(&mut p.value, &p.grad, [u], |w, g, [u]| {
+                        for ((w, &g), u) in w.iter_mut().zip(g).zip(u) {
+                            let g = if decay == 0.0 { g } else { g + decay * *w };
+                            *u = momentum * *u - lr * g;
+                            if nesterov {
+                                *w += momentum * *u - lr * g;
+                            } else {
+                                *w += *u;
+                            }
                         }
-                    }
-                });
-            }),
+                    });
+                })
+            }
         }
     }
 
@@ -155,9 +161,29 @@ impl Optimizer for Sgd {
     fn spec(&self) -> Option<OptimizerSpec> {
         let spec = OptimizerSpec::Sgd(self.config);
         match &self.core {
-            Variant::Plain(c) => c.spec_if_builtin(spec),
-            Variant::Momentum(c) => c.spec_if_builtin(spec),
+            Variant::Plain(c) => c.spec_if_storable(spec),
+            Variant::Momentum(c) => c.spec_if_storable(spec),
         }
+    }
+
+    fn schedule(&self) -> Option<crate::Schedule> {
+        match &self.core {
+            Variant::Plain(c) => c.schedule(),
+            Variant::Momentum(c) => c.schedule(),
+        }
+    }
+
+    fn base_learning_rate(&self) -> f64 {
+        self.config.learning_rate
+    }
+
+    fn set_base_learning_rate(&mut self, learning_rate: f64) -> Result<()> {
+        match &mut self.core {
+            Variant::Plain(c) => c.set_base_learning_rate(learning_rate)?,
+            Variant::Momentum(c) => c.set_base_learning_rate(learning_rate)?,
+        }
+        self.config.learning_rate = learning_rate;
+        Ok(())
     }
 
     fn state(&self, params: &dyn Parameterized) -> OptimizerState {

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Adagrad, AdagradConfig, Adam, AdamConfig, Nadam, NadamConfig, Optimizer, Result, RmsProp, RmsPropConfig,
-    Sgd, SgdConfig,
+    Adagrad, AdagradConfig, Adam, AdamConfig, LrSchedule, Nadam, NadamConfig, Optimizer, Result, RmsProp,
+    RmsPropConfig, Schedule, Sgd, SgdConfig,
 };
 
 /// An optimizer's kind and settings, as a model file records them.
@@ -36,6 +36,33 @@ impl OptimizerSpec {
             OptimizerSpec::RmsProp(c) => Box::new(RmsProp::new(c)?),
             OptimizerSpec::Adam(c) => Box::new(Adam::new(c)?),
             OptimizerSpec::Nadam(c) => Box::new(Nadam::new(c)?),
+        })
+    }
+
+    /// A fresh optimizer with these settings whose learning rate follows `schedule` (`None`:
+    /// the settings' inverse-time decay), as a model file that stores a schedule rebuilds it.
+    ///
+    /// # Example
+    /// ```
+    /// use dendrite_optim::{AdamConfig, OptimizerSpec, Schedule};
+    /// let cosine = Schedule::Cosine { t_max: 100, eta_min: 1e-5 };
+    /// let adam = OptimizerSpec::Adam(AdamConfig::default()).build_with_schedule(Some(cosine.clone()))?;
+    /// assert_eq!(adam.schedule(), Some(cosine));
+    /// # Ok::<(), dendrite_optim::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidConfig`] for settings or a schedule out of range.
+    pub fn build_with_schedule(&self, schedule: Option<Schedule>) -> Result<Box<dyn Optimizer>> {
+        let Some(schedule) = schedule else { return self.build() };
+        schedule.validate()?;
+        let s: Box<dyn LrSchedule> = Box::new(schedule);
+        Ok(match *self {
+            OptimizerSpec::Sgd(c) => Box::new(Sgd::new(c)?.with_schedule(s)),
+            OptimizerSpec::Adagrad(c) => Box::new(Adagrad::new(c)?.with_schedule(s)),
+            OptimizerSpec::RmsProp(c) => Box::new(RmsProp::new(c)?.with_schedule(s)),
+            OptimizerSpec::Adam(c) => Box::new(Adam::new(c)?.with_schedule(s)),
+            OptimizerSpec::Nadam(c) => Box::new(Nadam::new(c)?.with_schedule(s)),
         })
     }
 }

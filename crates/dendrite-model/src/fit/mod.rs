@@ -1,14 +1,16 @@
 //! Training: `Model::fit` runs epochs of steps over batches, validates, reports and stops
 //! early; `Model::train_batch` is one step for loops of one's own.
 
+mod checkpoint;
 mod options;
 mod printer;
 mod stopping;
 
+pub use checkpoint::Checkpoints;
 use dendrite_losses::{Targets, regularization_loss};
 use dendrite_optim::Clip;
 use dendrite_tensor::{Matrix, Parameterized};
-pub use options::{EarlyStopping, EpochHook, FitOptions, Flow, Monitor, Report, StepStats};
+pub use options::{EarlyStopping, EpochHook, FitOptions, Flow, LrPlateau, Monitor, Report, StepStats};
 use printer::Printer;
 use stopping::Stopper;
 
@@ -98,8 +100,12 @@ impl Model {
                 }
                 Err(e) => return Err(e),
             };
+            // Every epoch whenever something watches the epochs' values (a hook, such as the
+            // checkpoints, may watch the validation's).
             let validate_now = batched
                 || stopper.is_some()
+                || self.plateau.is_some()
+                || options.on_epoch_end.is_some()
                 || e + 1 == options.epochs
                 || (walk.print_every > 0 && epoch.is_multiple_of(walk.print_every));
             let validation = match options.validation {
@@ -126,6 +132,9 @@ impl Model {
             };
             history.epochs.push(record);
             self.epochs += 1;
+            if let Some(plateau) = self.plateau.as_mut() {
+                plateau.observe(&record, self.optimizer.as_mut())?;
+            }
 
             let mut flow = stopper.as_mut().map_or(Flow::Continue, |s| s.observe(&record, &self.nodes));
             if let Some(hook) = options.on_epoch_end.as_mut()

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use dendrite_losses::Targets;
-use dendrite_optim::Clip;
+use dendrite_optim::{Clip, Optimizer, PlateauConfig, PlateauMode, ReduceOnPlateau};
 use dendrite_tensor::Matrix;
 
 use crate::{EpochRecord, Model};
@@ -45,8 +45,11 @@ impl std::fmt::Debug for Report<'_> {
     }
 }
 
-/// What early stopping watches in each epoch's record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What early stopping, reduce-on-plateau and checkpoints watch in each epoch's record.
+///
+/// The variants' order is part of the model-file format (a model stores its
+/// reduce-on-plateau's monitor): new ones go at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Monitor {
     /// The validation loss when there is validation data, the training loss otherwise.
     #[default]
@@ -82,6 +85,69 @@ impl Monitor {
     #[must_use]
     pub fn higher_is_better(self) -> bool {
         matches!(self, Monitor::Accuracy | Monitor::ValidationAccuracy)
+    }
+}
+
+/// Reduce-on-plateau as [`Model::fit`] runs it: after every epoch, the monitored value of its
+/// record feeds a [`ReduceOnPlateau`], which lowers the optimizer's base learning rate (the
+/// rate the schedule scales; with the book's constant rate, the rate itself, as PyTorch's
+/// `ReduceLROnPlateau` lowers it). An epoch without the value (no validation) is skipped. The
+/// state is the model's: model files and checkpoints keep it.
+///
+/// # Example
+/// ```
+/// use dendrite_model::{LossKind, LrPlateau, Model, Monitor};
+/// use dendrite_model::optim::PlateauConfig;
+/// let plateau = LrPlateau::new(Monitor::ValidationAccuracy, PlateauConfig { patience: 3, factor: 0.5, ..PlateauConfig::default() })?;
+/// let model = Model::builder(2).dense(3).softmax().loss(LossKind::CategoricalCrossEntropy)
+///     .reduce_on_plateau(plateau).build()?;
+/// assert_eq!(model.plateau().map(LrPlateau::monitor), Some(Monitor::ValidationAccuracy));
+/// # Ok::<(), dendrite_model::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LrPlateau {
+    monitor: Monitor,
+    state: ReduceOnPlateau,
+}
+
+impl LrPlateau {
+    /// Reduce-on-plateau watching `monitor`; the mode (lower or higher is better) follows the
+    /// monitor, whatever `config.mode` says.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`](crate::Error::InvalidSetting) for settings out of range.
+    pub fn new(monitor: Monitor, config: PlateauConfig) -> crate::Result<Self> {
+        let mode = if monitor.higher_is_better() { PlateauMode::Max } else { PlateauMode::Min };
+        let state = ReduceOnPlateau::new(PlateauConfig { mode, ..config })
+            .map_err(|e| crate::Error::InvalidSetting(e.to_string()))?;
+        Ok(Self { monitor, state })
+    }
+
+    /// What is watched.
+    #[must_use]
+    pub fn monitor(&self) -> Monitor {
+        self.monitor
+    }
+
+    /// The state: the best value so far, bad epochs, cooldown.
+    #[must_use]
+    pub fn state(&self) -> &ReduceOnPlateau {
+        &self.state
+    }
+
+    /// Takes an epoch's record and lowers `optimizer`'s base rate when the value plateaued.
+    pub(crate) fn observe(
+        &mut self,
+        record: &EpochRecord,
+        optimizer: &mut dyn Optimizer,
+    ) -> crate::Result<()> {
+        let Some(value) = self.monitor.value(record) else { return Ok(()) };
+        let base = optimizer.base_learning_rate();
+        let next = self.state.step(value, base);
+        if next != base {
+            optimizer.set_base_learning_rate(next)?;
+        }
+        Ok(())
     }
 }
 
