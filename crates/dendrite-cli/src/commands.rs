@@ -47,6 +47,9 @@ pub(crate) fn inspect(path: &Path, json: bool) -> CliResult<()> {
             "preprocessing": format!("{:?}", model.preprocessing()),
             "class_names": model.class_names(),
             "optimizer": optimizer.name(),
+            "optimizer_settings": optimizer.spec(),
+            "schedule": optimizer.schedule(),
+            "reduce_on_plateau": model.plateau(),
             "epochs_trained": model.epochs(),
             "plan": model.plan_steps(),
         });
@@ -71,6 +74,18 @@ pub(crate) fn inspect(path: &Path, json: bool) -> CliResult<()> {
         let _ = writeln!(out, "classes: {}", names.join(", "));
     }
     let _ = writeln!(out, "optimizer: {}, epochs trained: {}", optimizer.name(), model.epochs());
+    if let Some(schedule) = optimizer.schedule() {
+        let _ = writeln!(out, "schedule: {schedule:?}");
+    }
+    if let Some(plateau) = model.plateau() {
+        let _ = writeln!(
+            out,
+            "reduce on plateau: {:?}, {:?}, base rate now {}",
+            plateau.monitor(),
+            plateau.state().config(),
+            optimizer.base_learning_rate()
+        );
+    }
     let _ = writeln!(out, "plan:");
     for step in model.plan_steps() {
         let _ = writeln!(out, "  {step}");

@@ -168,14 +168,14 @@ fn inspect_shows_layers_and_checksum() -> TestResult {
     let out = dendrite(&["inspect", s(&f.model), "--json"])?;
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["format_version"], 3);
     assert_eq!(v["checksum_ok"], true);
     assert_eq!(v["parameters"], 2 * 32 + 32 + 32 * 3 + 3);
     assert_eq!(v["layers"].as_array().map(Vec::len), Some(5));
     assert_eq!(v["layers"][0]["layer"], "Dense(2 -> 32)");
     let text = dendrite(&["inspect", s(&f.model)])?;
     let text = String::from_utf8(text.stdout)?;
-    assert!(text.contains("format version 2, checksum"), "{text}");
+    assert!(text.contains("format version 3, checksum"), "{text}");
     assert!(text.contains("parameters: 195"), "{text}");
     // The compiled plan: what each step fuses.
     let plan: Vec<&str> = v["plan"].as_array().ok_or("a plan")?.iter().filter_map(|s| s.as_str()).collect();
