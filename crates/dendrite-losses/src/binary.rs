@@ -2,7 +2,7 @@
 
 use dendrite_tensor::{Matrix, resize};
 
-use crate::loss::{clip, mean_of};
+use crate::loss::{clip, mean_of, rows_of};
 use crate::{Loss, Result, Targets};
 
 /// Binary cross-entropy for independent sigmoid outputs:
@@ -39,6 +39,16 @@ impl Loss for BinaryCrossEntropy {
             let p = clip(p);
             *d = -(t / p - (1.0 - t) / (1.0 - p)) * scale;
         }
+        Ok(())
+    }
+
+    fn sample_losses(&self, y_pred: &Matrix, y_true: Targets<'_>, out: &mut Vec<f64>) -> Result<()> {
+        y_true.check(NAME, y_pred)?;
+        let y = y_true.values(NAME)?;
+        rows_of(y_pred, y, y_pred.ncols() as f64, out, |p, t| {
+            let p = f64::from(clip(p as f32));
+            -(t * p.ln() + (1.0 - t) * (1.0 - p).ln())
+        });
         Ok(())
     }
 }

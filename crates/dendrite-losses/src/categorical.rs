@@ -90,6 +90,38 @@ impl Loss for CategoricalCrossEntropy {
         }
         Ok(())
     }
+
+    fn sample_losses(&self, y_pred: &Matrix, y_true: Targets<'_>, out: &mut Vec<f64>) -> Result<()> {
+        y_true.check(NAME, y_pred)?;
+        let n = y_pred.nrows();
+        out.clear();
+        match y_true {
+            Targets::Classes(y) => {
+                // The logarithms as `forward` takes them, so the mean of these is its loss.
+                const CHUNK: usize = 64;
+                let x = y_pred.as_slice();
+                let mut logs = [0.0f32; CHUNK];
+                for (r0, labels) in (0..n).step_by(CHUNK).zip(y.chunks(CHUNK)) {
+                    let logs = &mut logs[..labels.len()];
+                    for (i, (l, &c)) in logs.iter_mut().zip(labels).enumerate() {
+                        *l = clip(x[r0 + i + c * n]);
+                    }
+                    ln_in_place(logs);
+                    out.extend(logs.iter().map(|&l| -f64::from(l)));
+                }
+            }
+            Targets::Values(y) => out.extend((0..n).map(|i| {
+                let confidence: f64 = y_pred
+                    .row(i)
+                    .iter()
+                    .zip(y.row(i).iter())
+                    .map(|(&p, &t)| f64::from(clip(p)) * f64::from(t))
+                    .sum();
+                -confidence.ln()
+            })),
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

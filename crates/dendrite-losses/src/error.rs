@@ -34,6 +34,14 @@ pub enum Error {
         /// The kind it needs.
         expected: &'static str,
     },
+    /// A loss that does not give what was asked of it (per-sample losses of a plug-in).
+    #[error("{loss} does not give {what}")]
+    Unsupported {
+        /// The loss.
+        loss: &'static str,
+        /// What it does not give.
+        what: &'static str,
+    },
     /// A batch without samples, whose mean loss is undefined.
     #[error("{loss}: empty batch")]
     EmptyBatch {

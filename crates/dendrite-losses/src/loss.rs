@@ -23,6 +23,40 @@ pub trait Loss: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// As [`Loss::forward`].
     fn backward(&self, y_pred: &Matrix, y_true: Targets<'_>, dinputs: &mut Matrix) -> Result<()>;
+
+    /// Each sample's loss, whose mean [`Loss::forward`] gives, written into `out` (one per
+    /// row, reusing its buffer): what weighting samples needs. The built-in losses give them; a
+    /// plug-in that does not is [`crate::Error::Unsupported`].
+    ///
+    /// # Errors
+    /// As [`Loss::forward`].
+    fn sample_losses(&self, y_pred: &Matrix, y_true: Targets<'_>, out: &mut Vec<f64>) -> Result<()> {
+        let _ = (y_pred, y_true, out);
+        Err(crate::Error::Unsupported { loss: self.name(), what: "per-sample losses" })
+    }
+}
+
+/// Per row, `Σ_j f(pred, target)` divided by `per_row`: each sample's loss for
+/// [`Loss::sample_losses`], as [`mean_of`] averages them.
+pub(crate) fn rows_of(
+    y_pred: &Matrix,
+    y_true: &Matrix,
+    per_row: f64,
+    out: &mut Vec<f64>,
+    f: impl Fn(f64, f64) -> f64,
+) {
+    let (n, cols) = y_pred.shape();
+    out.clear();
+    out.resize(n, 0.0);
+    let (p, t) = (y_pred.as_slice(), y_true.as_slice());
+    for j in 0..cols {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o += f(f64::from(p[i + j * n]), f64::from(t[i + j * n]));
+        }
+    }
+    for o in out.iter_mut() {
+        *o /= per_row;
+    }
 }
 
 /// A loss split as the book prints it: the data loss and the regularization penalty.

@@ -2,7 +2,7 @@
 
 use dendrite_tensor::{Matrix, resize};
 
-use crate::loss::mean_of;
+use crate::loss::{mean_of, rows_of};
 use crate::{Loss, Result, Targets};
 
 /// Mean absolute error: `|y − ŷ|` averaged over outputs, then samples; gradient
@@ -40,6 +40,13 @@ impl Loss for Mae {
             };
             *d = sign * scale;
         }
+        Ok(())
+    }
+
+    fn sample_losses(&self, y_pred: &Matrix, y_true: Targets<'_>, out: &mut Vec<f64>) -> Result<()> {
+        y_true.check(NAME, y_pred)?;
+        let y = y_true.values(NAME)?;
+        rows_of(y_pred, y, y_pred.ncols() as f64, out, |p, t| (t - p).abs());
         Ok(())
     }
 }

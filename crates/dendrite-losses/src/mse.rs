@@ -2,7 +2,7 @@
 
 use dendrite_tensor::{Matrix, resize};
 
-use crate::loss::mean_of;
+use crate::loss::{mean_of, rows_of};
 use crate::{Loss, Result, Targets};
 
 /// Mean squared error: `(y − ŷ)²` averaged over outputs, then samples; gradient
@@ -32,6 +32,13 @@ impl Loss for Mse {
         for ((d, &p), &t) in dinputs.as_mut_slice().iter_mut().zip(y_pred.as_slice()).zip(y.as_slice()) {
             *d = (t - p) * scale;
         }
+        Ok(())
+    }
+
+    fn sample_losses(&self, y_pred: &Matrix, y_true: Targets<'_>, out: &mut Vec<f64>) -> Result<()> {
+        y_true.check(NAME, y_pred)?;
+        let y = y_true.values(NAME)?;
+        rows_of(y_pred, y, y_pred.ncols() as f64, out, |p, t| (t - p) * (t - p));
         Ok(())
     }
 }

@@ -616,7 +616,7 @@ impl Model {
     ) -> Result<(f32, usize, usize)> {
         let plan = Plan { perceptron: None, ..self.plan.clone() };
         let at = crate::plan::At { epoch, step };
-        let scoring = crate::plan::Scoring { loss: self.loss, accuracy: self.accuracy, at };
+        let scoring = crate::plan::Scoring { loss: self.loss, accuracy: self.accuracy, at, weights: None };
         let (loss, hits, count) = plan.gradients(&mut self.nodes, scoring, x, y, &mut self.workspace)?;
         Ok((loss as f32, hits, count))
     }

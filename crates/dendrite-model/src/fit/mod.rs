@@ -40,6 +40,8 @@ struct EpochBuffers {
     batch: Batch,
     /// A shuffled epoch's batches, gathered up front in the epoch's order.
     shuffled: ShuffledBatches,
+    /// A shuffled batch's sample weights.
+    weights: Vec<f32>,
 }
 
 /// What an epoch's steps measured.
@@ -66,6 +68,7 @@ impl Model {
     pub fn fit(&mut self, x: &Matrix, y: Targets<'_>, mut options: FitOptions<'_>) -> Result<History> {
         self.check_fit(x, y, &options)?;
         self.accuracy = self.accuracy.fitted_to(y);
+        let weights = sample_weights(x.nrows(), y, options.class_weights, options.sample_weights)?;
         let prepared = self.preprocessing.apply(x)?;
         let x = prepared.as_ref().unwrap_or(x);
         let rows = x.nrows();
@@ -91,7 +94,8 @@ impl Model {
 
         for e in 0..options.epochs {
             let epoch = first_epoch + e;
-            let sums = match self.train_epoch(x, y, epoch, walk, &mut buffers, &mut printer) {
+            let data = (x, y, weights.as_deref());
+            let sums = match self.train_epoch(data, epoch, walk, &mut buffers, &mut printer) {
                 Ok(sums) => sums,
                 // A divergence gives back the epochs that completed before it.
                 Err(Error::NonFinite { epoch, step, layer, what, .. }) => {
@@ -177,8 +181,7 @@ impl Model {
     /// One epoch's steps over the prepared inputs `x`, with their printout.
     fn train_epoch(
         &mut self,
-        x: &Matrix,
-        y: Targets<'_>,
+        (x, y, weights): (&Matrix, Targets<'_>, Option<&[f32]>),
         epoch: usize,
         walk: Walk,
         buffers: &mut EpochBuffers,
@@ -188,7 +191,7 @@ impl Model {
         if batched {
             printer.line(|| format!("epoch: {epoch}"))?;
         }
-        let EpochBuffers { order, batch, shuffled } = buffers;
+        let EpochBuffers { order, batch, shuffled, weights: batch_weights } = buffers;
         if shuffle {
             // From the identity each epoch, so that an epoch's order depends only on the
             // generator's state (which a checkpoint restores), not on earlier epochs.
@@ -203,14 +206,22 @@ impl Model {
             let start = step * batch_size;
             let len = batch_size.min(rows - start);
             let lr_before = self.optimizer.learning_rate();
+            let at = At { epoch, step };
             let s = if shuffle {
-                batch.gather_targets(y, &order[start..start + len]);
-                self.train_step(shuffled.batch(step), batch.targets(y), clip, At { epoch, step })?
+                let rows = &order[start..start + len];
+                batch.gather_targets(y, rows);
+                let w = weights.map(|w| {
+                    batch_weights.clear();
+                    batch_weights.extend(rows.iter().map(|&r| w[r]));
+                    batch_weights.as_slice()
+                });
+                self.train_step(shuffled.batch(step), batch.targets(y), w, clip, at)?
             } else if steps == 1 {
-                self.train_step(x, y, clip, At { epoch, step })?
+                self.train_step(x, y, weights, clip, at)?
             } else {
                 batch.gather_range(x, y, start, len);
-                self.train_step(&batch.x, batch.targets(y), clip, At { epoch, step })?
+                let w = weights.map(|w| &w[start..start + len]);
+                self.train_step(&batch.x, batch.targets(y), w, clip, at)?
             };
             loss_sum += s.data_loss * len as f64;
             hits += s.hits;
@@ -267,13 +278,39 @@ impl Model {
     pub fn train_batch_with(&mut self, x: &Matrix, y: Targets<'_>, clip: Option<Clip>) -> Result<StepStats> {
         self.check_data(x, y)?;
         let prepared = self.preprocessing.apply(x)?;
-        self.train_step(prepared.as_ref().unwrap_or(x), y, clip, At { epoch: 0, step: 0 })
+        self.train_step(prepared.as_ref().unwrap_or(x), y, None, clip, At { epoch: 0, step: 0 })
+    }
+
+    /// [`Model::train_batch_with`] with one weight per sample: the step minimizes
+    /// `Σ w_i · l_i / n` (the convention of [`FitOptions::sample_weights`]).
+    ///
+    /// # Errors
+    /// As [`Model::train_batch`]; [`Error::InvalidData`] for weights that are not one
+    /// non-negative finite value per sample, or all zero.
+    pub fn train_batch_weighted(
+        &mut self,
+        x: &Matrix,
+        y: Targets<'_>,
+        weights: &[f32],
+        clip: Option<Clip>,
+    ) -> Result<StepStats> {
+        self.check_data(x, y)?;
+        check_weights("sample weights", weights, Some(x.nrows()))?;
+        let prepared = self.preprocessing.apply(x)?;
+        self.train_step(prepared.as_ref().unwrap_or(x), y, Some(weights), clip, At { epoch: 0, step: 0 })
     }
 
     /// One forward pass, backward pass, clipping and update on a batch.
-    fn train_step(&mut self, x: &Matrix, y: Targets<'_>, clip: Option<Clip>, at: At) -> Result<StepStats> {
+    fn train_step(
+        &mut self,
+        x: &Matrix,
+        y: Targets<'_>,
+        weights: Option<&[f32]>,
+        clip: Option<Clip>,
+        at: At,
+    ) -> Result<StepStats> {
         let At { epoch, step } = at;
-        let scoring = Scoring { loss: self.loss, accuracy: self.accuracy, at };
+        let scoring = Scoring { loss: self.loss, accuracy: self.accuracy, at, weights };
         let (data_loss, hits, count) =
             self.plan.gradients(&mut self.nodes, scoring, x, y, &mut self.workspace)?;
         let reg_loss = f64::from(regularization_loss(&self.nodes));
@@ -301,4 +338,66 @@ impl Model {
         self.optimizer.step(&mut self.nodes)?;
         Ok(StepStats { data_loss, reg_loss, hits, count })
     }
+}
+
+/// Checks weights: finite, non-negative, not all zero, and `len` of them when given.
+fn check_weights(what: &str, weights: &[f32], len: Option<usize>) -> Result<()> {
+    if let Some(len) = len
+        && weights.len() != len
+    {
+        return Err(Error::InvalidData(format!("{} {what} for {len} samples", weights.len())));
+    }
+    if let Some(i) = weights.iter().position(|w| !(*w >= 0.0 && w.is_finite())) {
+        return Err(Error::InvalidData(format!(
+            "{what}: weight {i} is {}, not a non-negative finite number",
+            weights[i]
+        )));
+    }
+    if !weights.iter().any(|&w| w > 0.0) {
+        return Err(Error::InvalidData(format!("{what}: every weight is zero")));
+    }
+    Ok(())
+}
+
+/// The weight of each training sample: its sample weight times its class's weight (as Keras
+/// combines them), or `None` when neither is given.
+fn sample_weights(
+    rows: usize,
+    y: Targets<'_>,
+    class_weights: Option<&[f32]>,
+    sample_weights: Option<&[f32]>,
+) -> Result<Option<Vec<f32>>> {
+    if class_weights.is_none() && sample_weights.is_none() {
+        return Ok(None);
+    }
+    let mut weights = vec![1.0f32; rows];
+    if let Some(s) = sample_weights {
+        check_weights("sample weights", s, Some(rows))?;
+        weights.copy_from_slice(s);
+    }
+    if let Some(c) = class_weights {
+        check_weights("class weights", c, None)?;
+        for (i, w) in weights.iter_mut().enumerate() {
+            let class = match y {
+                Targets::Classes(labels) => labels[i],
+                // Binary targets in one column: the class is the 0 or 1 of the target.
+                Targets::Values(v) if v.ncols() == 1 && (v[i] == 0.0 || v[i] == 1.0) => v[i] as usize,
+                Targets::Values(_) => {
+                    return Err(Error::InvalidData(
+                        "class weights need class targets: class indices, or one column of 0 and 1"
+                            .to_owned(),
+                    ));
+                }
+            };
+            let cw = c.get(class).ok_or_else(|| {
+                Error::InvalidData(format!(
+                    "sample {i} is of class {class}, but {} class weights were given",
+                    c.len()
+                ))
+            })?;
+            *w *= cw;
+        }
+    }
+    check_weights("sample weights", &weights, None)?;
+    Ok(Some(weights))
 }

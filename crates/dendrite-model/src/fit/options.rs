@@ -219,6 +219,15 @@ pub struct FitOptions<'a> {
     pub progress_bar: bool,
     /// Clip the gradients of every step before the update (by global norm or by value).
     pub clip: Option<Clip>,
+    /// One weight per class, indexed by class (for one column of binary targets, by the target
+    /// 0 or 1): a sample's loss counts its class's weight times. Keras' `class_weight`: the
+    /// batch's loss is `Σ w_i · l_i / n`, divided by the number of samples (not by the sum of
+    /// the weights, as PyTorch's `CrossEntropyLoss(weight=…)` divides), so the weights also
+    /// scale the effective learning rate. Validation is not weighted.
+    pub class_weights: Option<&'a [f32]>,
+    /// One weight per training sample, in the convention of `class_weights` (with both, a
+    /// sample's weight is the product).
+    pub sample_weights: Option<&'a [f32]>,
 }
 
 impl Default for FitOptions<'_> {
@@ -234,6 +243,8 @@ impl Default for FitOptions<'_> {
             report: Report::Stdout,
             progress_bar: true,
             clip: None,
+            class_weights: None,
+            sample_weights: None,
         }
     }
 }
@@ -251,6 +262,8 @@ impl std::fmt::Debug for FitOptions<'_> {
             .field("report", &self.report)
             .field("progress_bar", &self.progress_bar)
             .field("clip", &self.clip)
+            .field("class_weights", &self.class_weights)
+            .field("sample_weights", &self.sample_weights.map(<[f32]>::len))
             .finish()
     }
 }

@@ -24,12 +24,16 @@ pub(crate) struct At {
     pub(crate) step: usize,
 }
 
-/// What a training pass is scored by (the loss and the accuracy metric) and where it stands.
+/// What a training pass is scored by (the loss, the samples' weights and the accuracy metric)
+/// and where it stands.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Scoring {
+pub(crate) struct Scoring<'w> {
     pub(crate) loss: LossKind,
     pub(crate) accuracy: Accuracy,
     pub(crate) at: At,
+    /// One weight per sample of the batch, or `None` for equal weights. The loss is
+    /// `Σ w_i · l_i / n` (Keras' `sample_weight`, with `n` the number of samples).
+    pub(crate) weights: Option<&'w [f32]>,
 }
 
 /// One tile of a batch: rows `r0..r0 + len` of a batch of `rows`; its loss's gradient is scaled
@@ -50,12 +54,13 @@ impl Plan {
     pub(crate) fn gradients(
         &self,
         nodes: &mut [Node],
-        scoring: Scoring,
+        scoring: Scoring<'_>,
         x: &Matrix,
         y: Targets<'_>,
         ws: &mut Workspace,
     ) -> Result<Sums> {
-        let swept = match (self.perceptron.filter(|_| scoring.accuracy == Accuracy::Categorical), y) {
+        let sweeps = scoring.accuracy == Accuracy::Categorical && scoring.weights.is_none();
+        let swept = match (self.perceptron.filter(|_| sweeps), y) {
             (Some(net), Targets::Classes(labels)) => net.gradients(nodes, x, labels, &mut ws.sweep),
             _ => None,
         };
@@ -72,7 +77,7 @@ impl Plan {
     fn step_gradients(
         &self,
         nodes: &mut [Node],
-        scoring: Scoring,
+        scoring: Scoring<'_>,
         x: &Matrix,
         y: Targets<'_>,
         ws: &mut Workspace,
@@ -100,6 +105,7 @@ impl Plan {
                         let n = len.min(rows - r0);
                         batch.gather_range(x, y, r0, n);
                         let tile = Tile { r0, rows, share: n as f32 / rows as f32, first: r0 == 0 };
+                        let scoring = Scoring { weights: scoring.weights.map(|w| &w[r0..r0 + n]), ..scoring };
                         let (l, h, c) = self.pass(nodes, scoring, &batch.x, batch.targets(y), tile, ws)?;
                         loss_sum += l * n as f64;
                         hits += h;
@@ -119,13 +125,13 @@ impl Plan {
     fn pass(
         &self,
         nodes: &mut [Node],
-        scoring: Scoring,
+        scoring: Scoring<'_>,
         x: &Matrix,
         y: Targets<'_>,
         tile: Tile,
         ws: &mut Workspace,
     ) -> Result<Sums> {
-        let Scoring { loss, accuracy, at } = scoring;
+        let Scoring { loss, accuracy, at, weights } = scoring;
         self.forward(nodes, x, tile, ws)?;
         let last = self.steps.len().checked_sub(1);
         let output = match last {
@@ -136,7 +142,7 @@ impl Plan {
             Some(s) => &mut ws.grads[s],
             None => &mut ws.spare,
         };
-        let (data_loss, (hits, count)) = match self.head {
+        let (mut data_loss, (hits, count)) = match self.head {
             Head::SoftmaxCrossEntropy => {
                 let l = ws.head.forward(output, y)?;
                 ws.head.backward(y, dloss)?;
@@ -149,6 +155,22 @@ impl Plan {
                 (l, accuracy.count(output, y))
             }
         };
+        if let Some(w) = weights {
+            // Each row of the mean's gradient is `∂l_i / n`: weighted, `w_i · ∂l_i / n`.
+            let (scored, loss) = match self.head {
+                Head::SoftmaxCrossEntropy => (ws.head.output(), LossKind::CategoricalCrossEntropy.as_loss()),
+                Head::Loss => (output, loss.as_loss()),
+            };
+            loss.sample_losses(scored, y, &mut ws.sample_losses)?;
+            let n = w.len();
+            let sum: f64 = ws.sample_losses.iter().zip(w).map(|(&l, &w)| l * f64::from(w)).sum();
+            data_loss = (sum / n as f64) as f32;
+            for column in dloss.as_mut_slice().chunks_exact_mut(n) {
+                for (d, &w) in column.iter_mut().zip(w) {
+                    *d *= w;
+                }
+            }
+        }
         if !data_loss.is_finite() {
             let layer = self
                 .steps
