@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::Result;
 
 /// What one epoch of [`crate::Model::fit`] measured.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+///
+/// The validation's precision, recall and F1 are macro averages over the classes (every class
+/// counts the same, as scikit-learn's `average="macro"`), for classifiers on class targets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
     /// The epoch's number as the printout gives it (from 0 in full-batch training, as the
     /// book's early chapters count; from 1 with batches, as its model chapter counts).
@@ -26,6 +29,15 @@ pub struct EpochRecord {
     pub validation_loss: Option<f64>,
     /// The validation accuracy, when validation ran after this epoch.
     pub validation_accuracy: Option<f64>,
+    /// The validation's macro-averaged precision.
+    #[serde(default)]
+    pub validation_precision: Option<f64>,
+    /// The validation's macro-averaged recall.
+    #[serde(default)]
+    pub validation_recall: Option<f64>,
+    /// The validation's macro-averaged F1.
+    #[serde(default)]
+    pub validation_f1: Option<f64>,
 }
 
 /// The records of a training run, one per epoch, writable as CSV and JSON.
@@ -37,7 +49,7 @@ pub struct EpochRecord {
 /// let mut history = History::default();
 /// history.epochs.push(EpochRecord {
 ///     epoch: 0, loss: 1.1, data_loss: 1.0, regularization_loss: 0.1, accuracy: 0.4,
-///     learning_rate: 0.05, validation_loss: None, validation_accuracy: None,
+///     learning_rate: 0.05, ..EpochRecord::default()
 /// });
 /// let mut csv = Vec::new();
 /// history.write_csv(&mut csv)?;

@@ -20,7 +20,7 @@ pub enum Accuracy {
 }
 
 /// Index of the largest entry of row `i` (the first on ties), without allocating.
-fn argmax_row(m: &Matrix, i: usize) -> usize {
+pub(crate) fn argmax_row(m: &Matrix, i: usize) -> usize {
     let (rows, cols) = m.shape();
     let x = m.as_slice();
     let mut best = 0;

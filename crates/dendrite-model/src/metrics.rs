@@ -2,8 +2,10 @@
 //! class and averaged (macro, micro, weighted), and top-k accuracy. Conventions are
 //! scikit-learn's (`zero_division = 0`, averages over every class).
 
+use dendrite_losses::Targets;
 use dendrite_tensor::Matrix;
 
+use crate::metric::argmax_row;
 use crate::{Error, Result};
 
 /// Precision, recall and F1 together (one class's, or an average).
@@ -33,7 +35,7 @@ pub struct Scores {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConfusionMatrix {
     classes: usize,
     /// Row-major: true class, then predicted class.
@@ -68,6 +70,47 @@ impl ConfusionMatrix {
             counts[t * classes + p] += 1;
         }
         Ok(Self { classes, counts })
+    }
+
+    /// Zero counts for `classes` classes, reusing the buffer when the size stays.
+    pub(crate) fn reset(&mut self, classes: usize) {
+        self.classes = classes;
+        self.counts.clear();
+        self.counts.resize(classes * classes, 0);
+    }
+
+    /// Adds a batch of a classifier's outputs against its targets: the argmax of each row (or
+    /// `p > 0.5` for one column) against the class index, the one-hot row's argmax, or the 0
+    /// or 1 of a single target column. Targets that are not classes (several binary columns,
+    /// regression values) count nothing.
+    pub(crate) fn add(&mut self, output: &Matrix, y: Targets<'_>) {
+        let n = output.nrows();
+        let k = self.classes;
+        let predicted = |i: usize| -> usize {
+            if output.ncols() == 1 { usize::from(output[(i, 0)] > 0.5) } else { argmax_row(output, i) }
+        };
+        match y {
+            Targets::Classes(c) => {
+                for (i, &t) in c.iter().enumerate() {
+                    let p = predicted(i);
+                    if t < k && p < k {
+                        self.counts[t * k + p] += 1;
+                    }
+                }
+            }
+            Targets::Values(v) if v.ncols() == 1 && output.ncols() == 1 => {
+                for i in 0..n {
+                    let t = usize::from(v[(i, 0)] > 0.5);
+                    self.counts[t * k + predicted(i)] += 1;
+                }
+            }
+            Targets::Values(v) if v.ncols() == output.ncols() && v.ncols() == k && k > 1 => {
+                for i in 0..n {
+                    self.counts[argmax_row(v, i) * k + predicted(i)] += 1;
+                }
+            }
+            Targets::Values(_) => {}
+        }
     }
 
     /// The number of classes.

@@ -488,6 +488,18 @@ impl Model {
         batch_size: Option<usize>,
         ws: &mut Workspace,
     ) -> Result<Evaluation> {
+        self.evaluate_counting(x, y, batch_size, ws, None)
+    }
+
+    /// The evaluation, counting the confusion matrix of `confusion` classes when given.
+    fn evaluate_counting(
+        &self,
+        x: &Matrix,
+        y: Targets<'_>,
+        batch_size: Option<usize>,
+        ws: &mut Workspace,
+        confusion: Option<usize>,
+    ) -> Result<Evaluation> {
         let n = x.nrows();
         let batch_size = match batch_size {
             Some(0) => return Err(Error::InvalidSetting("batch size must be at least 1".to_owned())),
@@ -495,7 +507,7 @@ impl Model {
             None => n,
         };
         let mut batch = std::mem::take(&mut ws.tile);
-        let sums = self.evaluation_sums(&mut batch, x, y, batch_size, ws);
+        let sums = self.evaluation_sums(&mut batch, x, y, batch_size, ws, confusion);
         ws.tile = batch;
         let (loss_sum, hits, count) = sums?;
         Ok(Evaluation {
@@ -503,6 +515,22 @@ impl Model {
             loss: (loss_sum / n as f64) as f32,
             accuracy: hits as f32 / count.max(1) as f32,
         })
+    }
+
+    /// [`Model::evaluate_checked`] that also counts a classifier's confusion matrix into
+    /// `ws.confusion` and gives its macro-averaged scores (`None` for a regression model, or
+    /// targets that are not classes).
+    pub(crate) fn evaluate_scored(
+        &self,
+        x: &Matrix,
+        y: Targets<'_>,
+        batch_size: Option<usize>,
+        ws: &mut Workspace,
+    ) -> Result<(Evaluation, Option<crate::Scores>)> {
+        let classes = self.class_count();
+        let evaluation = self.evaluate_counting(x, y, batch_size, ws, classes)?;
+        let counted = classes.is_some() && ws.confusion.total() == x.nrows() as u64;
+        Ok((evaluation, counted.then(|| ws.confusion.macro_avg())))
     }
 
     /// Loss (summed over samples), hits and comparisons, batch by batch.
@@ -513,9 +541,13 @@ impl Model {
         y: Targets<'_>,
         batch_size: usize,
         ws: &mut Workspace,
+        confusion: Option<usize>,
     ) -> Result<(f64, usize, usize)> {
         let n = x.nrows();
         let (mut loss_sum, mut hits, mut count) = (0.0f64, 0usize, 0usize);
+        if let Some(classes) = confusion {
+            ws.confusion.reset(classes);
+        }
         for start in (0..n).step_by(batch_size) {
             let len = batch_size.min(n - start);
             let (bx, by) = if len == n {
@@ -530,6 +562,9 @@ impl Model {
             let (h, c) = self.accuracy.count(output, by);
             hits += h;
             count += c;
+            if confusion.is_some() {
+                ws.confusion.add(output, by);
+            }
         }
         Ok((loss_sum, hits, count))
     }

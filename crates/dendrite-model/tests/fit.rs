@@ -144,7 +144,8 @@ fn history_round_trips_through_csv_and_json() -> TestResult {
     let header = String::from_utf8(csv.clone())?.lines().next().unwrap_or_default().to_owned();
     assert_eq!(
         header,
-        "epoch,loss,data_loss,regularization_loss,accuracy,learning_rate,validation_loss,validation_accuracy"
+        "epoch,loss,data_loss,regularization_loss,accuracy,learning_rate,validation_loss,validation_accuracy,\
+         validation_precision,validation_recall,validation_f1"
     );
     assert_eq!(History::read_csv(csv.as_slice())?, history);
     let mut json = Vec::new();
@@ -808,5 +809,59 @@ fn bad_weights_are_clear_errors() -> TestResult {
         FitOptions { class_weights: Some(&[1.0, 2.0]), report: Report::Quiet, ..FitOptions::default() };
     let err = regression.fit(&x, Targets::Values(&targets), options).unwrap_err();
     assert!(err.to_string().contains("class weights need class targets"), "{err}");
+    Ok(())
+}
+
+/// Each epoch's record carries the validation's macro precision, recall and F1: those of
+/// `evaluate_metrics` on the model after that epoch. They survive CSV and JSON, and early
+/// stopping and checkpoints can watch them.
+#[test]
+fn epochs_record_the_validation_scores() -> TestResult {
+    use dendrite_model::Monitor;
+    let (x, y, vx, vy) = data();
+    let (vx2, vy2) = (vx.clone(), vy.clone());
+    let hook: dendrite_model::EpochHook<'_> = Box::new(move |model, record| {
+        let m = model.evaluate_metrics(&vx2, &vy2)?.macro_avg();
+        let close = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-12);
+        if !(close(record.validation_precision, m.precision)
+            && close(record.validation_recall, m.recall)
+            && close(record.validation_f1, m.f1))
+        {
+            return Err(format!("epoch {}: {record:?} against {m:?}", record.epoch).into());
+        }
+        Ok(Flow::Continue)
+    });
+    let stopping = EarlyStopping { monitor: Monitor::ValidationF1, patience: 3, ..EarlyStopping::default() };
+    let options = FitOptions {
+        epochs: 40,
+        batch_size: Some(50),
+        validation: Some((&vx, Targets::Classes(&vy))),
+        early_stopping: Some(stopping),
+        on_epoch_end: Some(hook),
+        report: Report::Quiet,
+        ..FitOptions::default()
+    };
+    let history = spiral_model(2)?.fit(&x, Targets::Classes(&y), options)?;
+    assert!(history.epochs.iter().all(|r| r.validation_f1.is_some()));
+    let mut csv = Vec::new();
+    history.write_csv(&mut csv)?;
+    assert_eq!(History::read_csv(csv.as_slice())?, history);
+    let header = String::from_utf8(csv)?.lines().next().unwrap_or_default().to_owned();
+    assert!(header.ends_with("validation_precision,validation_recall,validation_f1"), "{header}");
+    // A file of the earlier layout, without the scores, still reads.
+    let old = "epoch,loss,data_loss,regularization_loss,accuracy,learning_rate,validation_loss,validation_accuracy\n\
+               1,1.0,0.9,0.1,0.5,0.05,,\n";
+    assert_eq!(History::read_csv(old.as_bytes())?.epochs[0].validation_f1, None);
+    // A regression model records none.
+    let mut regression = Model::builder(2).dense(2).linear().loss(LossKind::MeanSquaredError).build()?;
+    let targets = Matrix::from_fn(x.nrows(), 2, |i, j| x[(i, j)] * 0.5);
+    let options = FitOptions {
+        epochs: 2,
+        validation: Some((&x, Targets::Values(&targets))),
+        report: Report::Quiet,
+        ..FitOptions::default()
+    };
+    let h = regression.fit(&x, Targets::Values(&targets), options)?;
+    assert!(h.epochs.iter().all(|r| r.validation_f1.is_none() && r.validation_loss.is_some()));
     Ok(())
 }

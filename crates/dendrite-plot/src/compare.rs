@@ -27,7 +27,7 @@ use crate::{Error, Result, palette};
 ///     epochs: (0..20)
 ///         .map(|epoch| EpochRecord {
 ///             epoch, loss: (-rate * epoch as f64).exp(), data_loss: 0.0, regularization_loss: 0.0,
-///             accuracy: 0.5, learning_rate: 0.1, validation_loss: None, validation_accuracy: None,
+///             accuracy: 0.5, learning_rate: 0.1, ..EpochRecord::default()
 ///         })
 ///         .collect(),
 /// };
@@ -79,8 +79,7 @@ mod tests {
                     regularization_loss: 0.0,
                     accuracy: 0.5,
                     learning_rate: 0.1,
-                    validation_loss: None,
-                    validation_accuracy: None,
+                    ..EpochRecord::default()
                 })
                 .collect(),
         }

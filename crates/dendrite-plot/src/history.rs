@@ -82,6 +82,7 @@ pub(crate) struct Panel {
 ///         regularization_loss: 0.1 / (1.0 + 0.1 * t), accuracy: 0.9 - 0.5 / (1.0 + 0.1 * t),
 ///         learning_rate: 0.05 / (1.0 + 0.01 * t),
 ///         validation_loss: Some(1.2 / (1.0 + 0.08 * t)), validation_accuracy: Some(0.85 - 0.5 / (1.0 + 0.1 * t)),
+///         ..EpochRecord::default()
 ///     });
 /// }
 /// let path = std::env::temp_dir().join("dendrite-plot-doc-history.png");
@@ -223,6 +224,7 @@ mod tests {
             learning_rate: 0.05 / (1.0 + 0.01 * t),
             validation_loss: epoch.is_multiple_of(10).then(|| 1.25 * (-t / 50.0).exp() + 0.15),
             validation_accuracy: epoch.is_multiple_of(10).then(|| 0.9 - 0.6 * (-t / 35.0).exp()),
+            ..EpochRecord::default()
         }
     }
 

@@ -114,16 +114,17 @@ impl Model {
                 || (walk.print_every > 0 && epoch.is_multiple_of(walk.print_every));
             let validation = match options.validation {
                 Some((vx, vy)) if validate_now => {
-                    let v = self.validate(vx, vy, options.batch_size)?;
+                    let (v, scores) = self.validate(vx, vy, options.batch_size)?;
                     if batched {
                         printer
                             .line(|| format!("validation, acc: {:.3}, loss: {:.3}", v.accuracy, v.loss))?;
                     }
                     last_validation = Some(v);
-                    Some(v)
+                    Some((v, scores))
                 }
                 _ => None,
             };
+            let scores = validation.and_then(|(_, s)| s);
             let record = EpochRecord {
                 epoch,
                 loss: sums.data_loss + sums.reg_loss,
@@ -131,8 +132,11 @@ impl Model {
                 regularization_loss: sums.reg_loss,
                 accuracy: sums.accuracy,
                 learning_rate: self.optimizer.learning_rate(),
-                validation_loss: validation.map(|v| f64::from(v.loss)),
-                validation_accuracy: validation.map(|v| f64::from(v.accuracy)),
+                validation_loss: validation.map(|(v, _)| f64::from(v.loss)),
+                validation_accuracy: validation.map(|(v, _)| f64::from(v.accuracy)),
+                validation_precision: scores.map(|s| s.precision),
+                validation_recall: scores.map(|s| s.recall),
+                validation_f1: scores.map(|s| s.f1),
             };
             history.epochs.push(record);
             self.epochs += 1;
@@ -252,10 +256,16 @@ impl Model {
         Ok(EpochSums { data_loss, accuracy, reg_loss })
     }
 
-    /// The evaluation of checked validation data, with the model's validation buffers.
-    fn validate(&mut self, x: &Matrix, y: Targets<'_>, batch_size: Option<usize>) -> Result<Evaluation> {
+    /// The evaluation of checked validation data, with the model's validation buffers, and a
+    /// classifier's macro-averaged scores.
+    fn validate(
+        &mut self,
+        x: &Matrix,
+        y: Targets<'_>,
+        batch_size: Option<usize>,
+    ) -> Result<(Evaluation, Option<crate::Scores>)> {
         let mut ws = std::mem::take(&mut self.validation_workspace);
-        let v = self.evaluate_checked(x, y, batch_size, &mut ws);
+        let v = self.evaluate_scored(x, y, batch_size, &mut ws);
         self.validation_workspace = ws;
         v
     }

@@ -64,6 +64,12 @@ pub enum Monitor {
     ValidationLoss,
     /// The validation accuracy (higher is better).
     ValidationAccuracy,
+    /// The validation's macro-averaged precision (higher is better).
+    ValidationPrecision,
+    /// The validation's macro-averaged recall (higher is better).
+    ValidationRecall,
+    /// The validation's macro-averaged F1 (higher is better).
+    ValidationF1,
 }
 
 impl Monitor {
@@ -78,13 +84,16 @@ impl Monitor {
             Monitor::Accuracy => Some(record.accuracy),
             Monitor::ValidationLoss => record.validation_loss,
             Monitor::ValidationAccuracy => record.validation_accuracy,
+            Monitor::ValidationPrecision => record.validation_precision,
+            Monitor::ValidationRecall => record.validation_recall,
+            Monitor::ValidationF1 => record.validation_f1,
         }
     }
 
     /// Whether a higher value is better (the accuracies) rather than a lower one (the losses).
     #[must_use]
     pub fn higher_is_better(self) -> bool {
-        matches!(self, Monitor::Accuracy | Monitor::ValidationAccuracy)
+        !matches!(self, Monitor::Auto | Monitor::Loss | Monitor::DataLoss | Monitor::ValidationLoss)
     }
 }
 

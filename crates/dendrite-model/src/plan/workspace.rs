@@ -37,6 +37,8 @@ pub struct Workspace {
     pub(crate) prepared: Matrix,
     /// The perceptron sweep's buffers.
     pub(crate) sweep: Scratch,
+    /// The confusion counts of an evaluation during `fit`.
+    pub(crate) confusion: crate::ConfusionMatrix,
     /// Each sample's loss, when samples are weighted.
     pub(crate) sample_losses: Vec<f64>,
     /// The gradient of a loss on a model without steps (unused: nothing to train).
