@@ -45,10 +45,12 @@ fn the_examples_draw_their_pictures() -> TestResult {
     std::fs::create_dir_all(&dir)?;
     run("spiral_dropout", &["--epochs", "201"], &dir)?;
     run("mnist", &["--epochs", "1"], &dir)?;
+    run("schedules", &["--epochs", "30"], &dir)?;
     for (file, width, height) in [
         ("spiral_dropout_history.png", 1200, 900),
         ("spiral_dropout_regions.png", 900, 900),
         ("mnist_history.png", 1200, 900),
+        ("schedules.png", 1200, 900),
     ] {
         let (w, h, colours) = inspect(&dir.join(file))?;
         assert_eq!((w, h), (width, height), "{file}");

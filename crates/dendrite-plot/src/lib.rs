@@ -12,7 +12,7 @@ mod palette;
 mod testing;
 mod ticks;
 
-pub use compare::plot_loss_comparison;
+pub use compare::{plot_loss_comparison, plot_schedule_comparison};
 pub use decision::plot_decision_regions;
 pub use digits::plot_digit_grid;
 pub use error::{Error, Result};
