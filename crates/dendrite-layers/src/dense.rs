@@ -90,6 +90,8 @@ impl Default for DenseConfig {
 pub struct Dense {
     weights: Param,
     biases: Param,
+    /// The initializer the settings named (recorded, so that the settings read back whole).
+    init: Init,
     input: Matrix,
     output: Matrix,
     dinputs: Matrix,
@@ -117,7 +119,8 @@ impl Dense {
     }
 
     /// A layer with the given weights (inputs × neurons) and biases (1 × neurons); the config's
-    /// sizes and initializer are ignored, its regularizers kept.
+    /// sizes are ignored, its regularizers kept, its initializer recorded (as the one that drew
+    /// the weights).
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the biases do not match the weights, and
@@ -140,6 +143,7 @@ impl Dense {
         Ok(Self {
             weights,
             biases,
+            init: config.init,
             input: Matrix::zeros(0, 0),
             output: Matrix::zeros(0, 0),
             dinputs: Matrix::zeros(0, 0),
@@ -189,14 +193,14 @@ impl Dense {
         (&mut self.weights, &mut self.biases)
     }
 
-    /// The layer's settings (with the default initializer, which is not recorded).
+    /// The layer's settings, its initializer among them.
     #[must_use]
     pub fn config(&self) -> DenseConfig {
         let (w, b) = (self.weights.regularizer, self.biases.regularizer);
         DenseConfig {
             inputs: self.inputs(),
             neurons: self.neurons(),
-            init: Init::default(),
+            init: self.init,
             weight_l1: w.l1,
             weight_l2: w.l2,
             bias_l1: b.l1,

@@ -330,6 +330,7 @@ impl ModelBuilder {
         model.set_preprocessing(self.preprocessing)?;
         model.set_class_names(self.class_names)?;
         model.plateau = self.plateau;
+        model.seed = self.seed;
         Ok(model)
     }
 }

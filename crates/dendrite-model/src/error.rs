@@ -20,6 +20,10 @@ pub enum Error {
         /// The width it would get.
         got: usize,
     },
+    /// A model spec that cannot be read or built: the message names the key, and the line
+    /// and column where the file gives them.
+    #[error("model spec: {0}")]
+    Spec(String),
     /// A setting of the builder or of `fit` that cannot work.
     #[error("invalid setting: {0}")]
     InvalidSetting(String),

@@ -37,6 +37,8 @@ pub struct Model {
     pub(crate) epochs: usize,
     /// Reduce-on-plateau, which `fit` feeds after every epoch.
     pub(crate) plateau: Option<crate::LrPlateau>,
+    /// The seed the model was built with (0 for a loaded model), for [`Model::spec`].
+    pub(crate) seed: u64,
     /// The buffers of training steps.
     pub(crate) workspace: Workspace,
     /// The buffers of the validation during `fit`, so that validating every epoch allocates
@@ -66,6 +68,7 @@ impl Clone for Model {
             class_names: self.class_names.clone(),
             epochs: self.epochs,
             plateau: self.plateau.clone(),
+            seed: self.seed,
             // Buffers: the clone makes its own at its first pass.
             workspace: Workspace::default(),
             validation_workspace: Workspace::default(),
@@ -115,6 +118,7 @@ impl Model {
             class_names: None,
             epochs: 0,
             plateau: None,
+            seed: 0,
             workspace: Workspace::default(),
             validation_workspace: Workspace::default(),
         }

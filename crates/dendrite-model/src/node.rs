@@ -16,6 +16,10 @@ use crate::Result;
 /// inference. A plug-in layer runs through its [`Layer`] methods, one caller at a time.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "nodes live in the model's one vector, built once and never moved in a pass"
+)]
 pub enum Node {
     /// A fully connected layer (its own buffers stay unused: the model's plan runs it).
     Dense(Dense),

@@ -10,6 +10,8 @@ use crate::{LrSchedule, Optimizer, Result};
 
 /// Settings of [`Adagrad`], with the book's defaults (learning rate 1.0, ε = 1e-7).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+// In a spec file, unset settings take their defaults and unknown ones are errors.
+#[serde(default, deny_unknown_fields)]
 pub struct AdagradConfig {
     /// The base learning rate.
     pub learning_rate: f64,

@@ -11,6 +11,8 @@ use crate::{LrSchedule, Optimizer, Result};
 /// Settings of [`Adam`], with the book's defaults (learning rate 0.001, ε = 1e-7, β1 = 0.9,
 /// β2 = 0.999, no weight decay, no AMSGrad). [`AdamConfig::adamw`] gives AdamW's.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+// In a spec file, unset settings take their defaults and unknown ones are errors.
+#[serde(default, deny_unknown_fields)]
 pub struct AdamConfig {
     /// The base learning rate.
     pub learning_rate: f64,

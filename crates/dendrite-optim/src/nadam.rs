@@ -11,6 +11,8 @@ const NAME: &str = "NAdam";
 /// Settings of [`Nadam`], with PyTorch's defaults (learning rate 0.002, ε = 1e-8, β1 = 0.9,
 /// β2 = 0.999, momentum decay 0.004, no weight decay).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+// In a spec file, unset settings take their defaults and unknown ones are errors.
+#[serde(default, deny_unknown_fields)]
 pub struct NadamConfig {
     /// The base learning rate.
     pub learning_rate: f64,

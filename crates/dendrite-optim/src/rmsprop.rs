@@ -10,6 +10,8 @@ use crate::{LrSchedule, Optimizer, Result};
 
 /// Settings of [`RmsProp`], with the book's defaults (learning rate 0.001, ε = 1e-7, ρ = 0.9).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+// In a spec file, unset settings take their defaults and unknown ones are errors.
+#[serde(default, deny_unknown_fields)]
 pub struct RmsPropConfig {
     /// The base learning rate.
     pub learning_rate: f64,

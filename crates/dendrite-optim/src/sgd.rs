@@ -10,6 +10,8 @@ use crate::{Error, LrSchedule, Optimizer, OptimizerSpec, OptimizerState, Result}
 /// Settings of [`Sgd`], with the book's defaults (learning rate 1.0, no decay, no momentum, no
 /// Nesterov, no weight decay).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+// In a spec file, unset settings take their defaults and unknown ones are errors.
+#[serde(default, deny_unknown_fields)]
 pub struct SgdConfig {
     /// The base learning rate.
     pub learning_rate: f64,
