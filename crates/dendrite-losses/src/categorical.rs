@@ -37,33 +37,11 @@ impl Loss for CategoricalCrossEntropy {
         let n = y_pred.nrows();
         let total: f64 = match y_true {
             Targets::Classes(y) => {
-                // The true classes' probabilities 64 at a time, their logarithms in one
-                // vectorized pass, then summed in order.
-                const CHUNK: usize = 64;
-                let x = y_pred.as_slice();
-                let mut logs = [0.0f32; CHUNK];
                 let mut total = 0.0f64;
-                for (r0, labels) in (0..n).step_by(CHUNK).zip(y.chunks(CHUNK)) {
-                    let logs = &mut logs[..labels.len()];
-                    for (i, (l, &c)) in logs.iter_mut().zip(labels).enumerate() {
-                        *l = clip(x[r0 + i + c * n]);
-                    }
-                    ln_in_place(logs);
-                    total -= logs.iter().map(|&l| f64::from(l)).sum::<f64>();
-                }
+                class_logs(y_pred, y, |logs| total -= logs.iter().map(|&l| f64::from(l)).sum::<f64>());
                 total
             }
-            Targets::Values(y) => (0..n)
-                .map(|i| {
-                    let confidence: f64 = y_pred
-                        .row(i)
-                        .iter()
-                        .zip(y.row(i).iter())
-                        .map(|(&p, &t)| f64::from(clip(p)) * f64::from(t))
-                        .sum();
-                    -confidence.ln()
-                })
-                .sum(),
+            Targets::Values(y) => (0..n).map(|i| row_loss(y_pred, y, i)).sum(),
         };
         Ok((total / n as f64) as f32)
     }
@@ -96,32 +74,38 @@ impl Loss for CategoricalCrossEntropy {
         let n = y_pred.nrows();
         out.clear();
         match y_true {
+            // The logarithms as `forward` takes them, so the mean of these is its loss.
             Targets::Classes(y) => {
-                // The logarithms as `forward` takes them, so the mean of these is its loss.
-                const CHUNK: usize = 64;
-                let x = y_pred.as_slice();
-                let mut logs = [0.0f32; CHUNK];
-                for (r0, labels) in (0..n).step_by(CHUNK).zip(y.chunks(CHUNK)) {
-                    let logs = &mut logs[..labels.len()];
-                    for (i, (l, &c)) in logs.iter_mut().zip(labels).enumerate() {
-                        *l = clip(x[r0 + i + c * n]);
-                    }
-                    ln_in_place(logs);
-                    out.extend(logs.iter().map(|&l| -f64::from(l)));
-                }
+                class_logs(y_pred, y, |logs| out.extend(logs.iter().map(|&l| -f64::from(l))))
             }
-            Targets::Values(y) => out.extend((0..n).map(|i| {
-                let confidence: f64 = y_pred
-                    .row(i)
-                    .iter()
-                    .zip(y.row(i).iter())
-                    .map(|(&p, &t)| f64::from(clip(p)) * f64::from(t))
-                    .sum();
-                -confidence.ln()
-            })),
+            Targets::Values(y) => out.extend((0..n).map(|i| row_loss(y_pred, y, i))),
         }
         Ok(())
     }
+}
+
+/// The logarithms of the true classes' clipped probabilities, 64 rows at a time in one
+/// vectorized pass, handed to `each` chunk by chunk in row order.
+fn class_logs(y_pred: &Matrix, labels: &[usize], mut each: impl FnMut(&[f32])) {
+    const CHUNK: usize = 64;
+    let n = y_pred.nrows();
+    let x = y_pred.as_slice();
+    let mut logs = [0.0f32; CHUNK];
+    for (r0, chunk) in (0..n).step_by(CHUNK).zip(labels.chunks(CHUNK)) {
+        let logs = &mut logs[..chunk.len()];
+        for (i, (l, &c)) in logs.iter_mut().zip(chunk).enumerate() {
+            *l = clip(x[r0 + i + c * n]);
+        }
+        ln_in_place(logs);
+        each(logs);
+    }
+}
+
+/// Row `i`'s loss against a row of (one-hot or soft) targets: `−ln Σ_j clip(p_j) · t_j`.
+fn row_loss(y_pred: &Matrix, y: &Matrix, i: usize) -> f64 {
+    let confidence: f64 =
+        y_pred.row(i).iter().zip(y.row(i).iter()).map(|(&p, &t)| f64::from(clip(p)) * f64::from(t)).sum();
+    -confidence.ln()
 }
 
 #[cfg(test)]
